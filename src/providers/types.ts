@@ -1,0 +1,69 @@
+/** A JSON Schema object, as sent to a model for structured output. */
+export type JsonSchema = Record<string, unknown>;
+
+export interface ChatMessage {
+  role: "user" | "assistant";
+  content: string;
+}
+
+/** One structured-output request: the provider adapter maps it onto its wire format. */
+export interface StructuredRequest {
+  /** Instructions (system prompt). Stable across calls, so providers can cache it. */
+  system: string;
+  /** Conversation; the last message is the user's. Stable content first, variable content last. */
+  messages: ChatMessage[];
+  /** Name of the answer schema (OpenAI `json_schema.name`, Anthropic tool name). */
+  schemaName: string;
+  schemaDescription: string;
+  schema: JsonSchema;
+  maxOutputTokens: number;
+  /** Cancels the call (run budget, user interrupt). */
+  signal?: AbortSignal;
+}
+
+export interface Usage {
+  inputTokens: number;
+  outputTokens: number;
+  /** Input tokens served from the provider's prompt cache (subset of, or reported beside, inputTokens). */
+  cachedInputTokens: number;
+}
+
+/** What came back from one model call. `text` is raw: validation belongs to the caller. */
+export type ModelAnswer =
+  | { kind: "answer"; text: string; usage: Usage; latencyMs: number; attempts: number }
+  | { kind: "truncated"; text: string; usage: Usage; latencyMs: number; attempts: number }
+  | { kind: "refused"; text: string; usage: Usage; latencyMs: number; attempts: number };
+
+/** A model endpoint with one model: judge or writer. */
+export interface ModelClient {
+  /** `provider:model`, as the user wrote it. */
+  readonly id: string;
+  readonly provider: ProviderName;
+  readonly model: string;
+  complete(request: StructuredRequest): Promise<ModelAnswer>;
+}
+
+export type ProviderName = "openai" | "anthropic" | "openai-compatible";
+
+/** Why a model call failed for good (after bounded retries). */
+export type ModelErrorKind =
+  | "auth" // bad or missing key
+  | "quota" // insufficient_quota / billing: fails fast, never retried
+  | "rate_limit" // 429 whose retry-after does not fit the deadline, or retries used up
+  | "timeout" // per-call timeout or deadline
+  | "connection" // endpoint down, connection dropped
+  | "server" // 5xx after retries
+  | "bad_request" // 4xx the request itself caused
+  | "aborted"; // cancelled by the run (budget, interrupt)
+
+export class ModelError extends Error {
+  override readonly name = "ModelError";
+  constructor(
+    readonly kind: ModelErrorKind,
+    message: string,
+    readonly status?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

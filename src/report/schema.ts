@@ -1,0 +1,128 @@
+import { z } from "zod";
+
+/** Version of the report format; bumped on any incompatible change. */
+export const REPORT_VERSION = 1;
+
+export const FILE_RESULTS = [
+  "satisfied",
+  "needs_revision",
+  "max_iterations_reached",
+  "failed",
+  "grader_error",
+  "interrupted",
+  "skipped",
+] as const;
+export const FileResultSchema = z.enum(FILE_RESULTS);
+export type FileResult = z.infer<typeof FileResultSchema>;
+
+export const UsageSchema = z.object({
+  input_tokens: z.number().int().nonnegative(),
+  output_tokens: z.number().int().nonnegative(),
+  cached_input_tokens: z.number().int().nonnegative(),
+});
+export type UsageReport = z.infer<typeof UsageSchema>;
+
+export const VerdictSchema = z.object({
+  verdict: z.enum(["pass", "fail"]),
+  evidence: z.string(),
+  explanation: z.string(),
+  /** True when the evidence quote occurs in the artifact. False for an empty quote. */
+  evidence_verified: z.boolean(),
+  /** 1-based line of the evidence in the graded version, or null when there is none to locate. */
+  line: z.number().int().positive().nullable(),
+  advisory: z.boolean(),
+});
+export type VerdictReport = z.infer<typeof VerdictSchema>;
+
+export const JudgeCallSchema = z.object({
+  model: z.string(),
+  usage: UsageSchema,
+  latency_ms: z.number().nonnegative(),
+  /** HTTP attempts, including retries after 429/5xx. */
+  attempts: z.number().int().positive(),
+  /** Set when the first answer was invalid and a corrective retry was made. */
+  invalid_answer: z.string().nullable(),
+});
+
+export const IterationSchema = z.object({
+  index: z.number().int().nonnegative(),
+  /** `original` grades the file as it is; `revision` grades the writer's revision. */
+  kind: z.enum(["original", "revision"]),
+  /** Outcome of this iteration's step. */
+  status: z.enum(["graded", "revision_rejected", "grader_error", "writer_error", "interrupted"]),
+  /** Why a revision was rejected, or the error. */
+  error: z.string().nullable(),
+  verdicts: z.record(z.string(), VerdictSchema),
+  applicable: z.boolean().nullable(),
+  summary: z.string().nullable(),
+  score: z.number().min(0).max(1).nullable(),
+  passed: z.boolean(),
+  /** Number of writer edits applied to produce this version (0 for the original). */
+  edits_applied: z.number().int().nonnegative(),
+  /** Iteration whose content the writer revised, for revisions. */
+  revised_from: z.number().int().nonnegative().nullable(),
+  content_sha256: z.string().nullable(),
+  usage: UsageSchema,
+  latency_ms: z.number().nonnegative(),
+  calls: z.array(JudgeCallSchema.extend({ role: z.enum(["judge", "writer"]) })),
+});
+export type IterationReport = z.infer<typeof IterationSchema>;
+
+export const FileReportSchema = z.object({
+  path: z.string(),
+  rubric: z.string(),
+  result: FileResultSchema,
+  /** Why the file was skipped, interrupted or errored; how the loop stopped. */
+  reason: z.string().nullable(),
+  stop_reason: z
+    .enum(["satisfied", "revision_off", "max_iterations", "no_progress", "not_applicable", "error", "budget", "skipped"])
+    .nullable(),
+  iterations: z.array(IterationSchema),
+  best_iteration: z.number().int().nonnegative().nullable(),
+  best_score: z.number().min(0).max(1).nullable(),
+  /** True when the delivered (best) content differs from the original. */
+  changed: z.boolean(),
+  /** Unified diff of original → best, when changed. */
+  diff: z.string().nullable(),
+  /** Whether the best revision was written back (CLI `--revise`). */
+  written: z.boolean(),
+  usage: UsageSchema,
+  cost_usd: z.number().nonnegative().nullable(),
+});
+export type FileReport = z.infer<typeof FileReportSchema>;
+
+export const ConfigErrorSchema = z.object({
+  file: z.string(),
+  line: z.number().int().nonnegative(),
+  message: z.string(),
+  hint: z.string(),
+});
+
+export const ReportSchema = z.object({
+  version: z.literal(REPORT_VERSION),
+  tool: z.object({ name: z.literal("rubric-gate"), version: z.string() }),
+  started_at: z.string(),
+  judge: z.string().nullable(),
+  writer: z.string().nullable(),
+  gate: z.object({
+    passed: z.boolean(),
+    /** CLI exit code: 0 passed, 1 failed, 2 configuration error, 3 judge unusable. */
+    exit_code: z.union([z.literal(0), z.literal(1), z.literal(2), z.literal(3)]),
+    counts: z.record(FileResultSchema, z.number().int().nonnegative()),
+  }),
+  config_errors: z.array(ConfigErrorSchema),
+  totals: z.object({
+    files: z.number().int().nonnegative(),
+    calls: z.number().int().nonnegative(),
+    judge_calls: z.number().int().nonnegative(),
+    writer_calls: z.number().int().nonnegative(),
+    input_tokens: z.number().int().nonnegative(),
+    output_tokens: z.number().int().nonnegative(),
+    cached_input_tokens: z.number().int().nonnegative(),
+    /** Estimated cost in USD, or null when a model has no known price. */
+    cost_usd: z.number().nonnegative().nullable(),
+    wall_ms: z.number().nonnegative(),
+  }),
+  files: z.array(FileReportSchema),
+});
+export type Report = z.infer<typeof ReportSchema>;
