@@ -1,4 +1,4 @@
-/** A rubric parsed from `rubrics/**/*.md`: what "done" means for the files it matches. */
+/** A rubric parsed from a markdown file under `rubrics/`: what "done" means for the files it matches. */
 export interface Rubric {
   /** Path of the rubric file, relative to the workspace, with forward slashes. */
   path: string;
