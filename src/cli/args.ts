@@ -1,0 +1,139 @@
+import { parseArgs } from "node:util";
+import { z } from "zod";
+
+export const HELP = `rubric-gate — grade files against markdown rubrics with an isolated LLM judge
+
+Usage:
+  rubric-gate grade [PATH...] [options]   grade PATHs, or every file the rubrics match
+  rubric-gate check-rubrics [options]     validate the rubrics and list their criteria
+  rubric-gate --help | --version
+
+Options for grade:
+  --rubrics GLOB          rubric files (default rubrics/**/*.md)
+  --judge PROVIDER:MODEL  judge model, e.g. openai:gpt-4.1, anthropic:claude-sonnet-4-5,
+                          openai-compatible:llama3.1 (default $RUBRIC_GATE_JUDGE)
+  --writer PROVIDER:MODEL writer model for --revise (default $RUBRIC_GATE_WRITER, else the judge)
+  --revise                run the outcome loop and write the best revision back to the file
+  --max-iterations N      cap every rubric's max_iterations (0-20)
+  --concurrency N         files graded at once (default 4)
+  --report FILE           write the JSON report to FILE
+  --json                  print the JSON report to stdout
+  --dry-run               no model call: files, rubrics, prompt sizes, token and cost estimate
+  --json-mode MODE        schema (default) or prompt, for OpenAI-compatible servers that ignore json_schema
+  --timeout SECONDS       per model call (default 120)
+  --budget-seconds N      stop the run after N seconds; unfinished files are interrupted
+  --max-tokens N          stop after N tokens in total; unfinished files are interrupted
+  --max-cost USD          stop after an estimated USD cost; unfinished files are interrupted
+  --max-file-bytes N      skip larger files (default 262144)
+
+Environment: OPENAI_API_KEY, OPENAI_BASE_URL, ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL,
+RUBRIC_GATE_JUDGE, RUBRIC_GATE_WRITER.
+
+Exit codes: 0 the gate passed; 1 the gate failed; 2 usage or configuration error;
+3 the judge could not be used (grader_error, no key, endpoint down).`;
+
+const spec = z
+  .string()
+  .regex(/^(openai|anthropic|openai-compatible):\S+$/, "expected provider:model, e.g. openai:gpt-4.1");
+const int = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, "expected a whole number")
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+const positive = z
+  .string()
+  .regex(/^\d+(\.\d+)?$/, "expected a positive number")
+  .transform(Number)
+  .pipe(z.number().positive());
+
+const GradeFlags = z.object({
+  rubrics: z.string().min(1).default("rubrics/**/*.md"),
+  judge: spec.optional(),
+  writer: spec.optional(),
+  revise: z.boolean().default(false),
+  "max-iterations": int(0, 20).optional(),
+  concurrency: int(1, 256).default(4),
+  report: z.string().min(1).optional(),
+  json: z.boolean().default(false),
+  "dry-run": z.boolean().default(false),
+  "json-mode": z.enum(["schema", "prompt"]).default("schema"),
+  timeout: positive.default(120),
+  "budget-seconds": positive.optional(),
+  "max-tokens": int(1, Number.MAX_SAFE_INTEGER).optional(),
+  "max-cost": positive.optional(),
+  "max-file-bytes": int(1, 1024 * 1024 * 1024).default(256 * 1024),
+});
+export type GradeFlags = z.infer<typeof GradeFlags>;
+
+export type Command =
+  | { command: "help" }
+  | { command: "version" }
+  | { command: "grade"; paths: string[]; flags: GradeFlags }
+  | { command: "check-rubrics"; rubrics: string; json: boolean };
+
+/** A bad command line: the message names the flag, the bad value and the expected form. */
+export class UsageError extends Error {
+  override readonly name = "UsageError";
+}
+
+/** Parses argv (without node and the script) into a command; environment defaults fill the gaps. */
+export function parseCommand(argv: string[], env: Record<string, string | undefined>): Command {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === "--help" || command === "-h" || command === "help") return { command: "help" };
+  if (command === "--version" || command === "-v") return { command: "version" };
+  if (command !== "grade" && command !== "check-rubrics") {
+    throw new UsageError(`unknown command "${command}": expected grade or check-rubrics (see --help)`);
+  }
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: rest,
+      allowPositionals: command === "grade",
+      strict: true,
+      options: {
+        rubrics: { type: "string" },
+        judge: { type: "string" },
+        writer: { type: "string" },
+        revise: { type: "boolean" },
+        "max-iterations": { type: "string" },
+        concurrency: { type: "string" },
+        report: { type: "string" },
+        json: { type: "boolean" },
+        "dry-run": { type: "boolean" },
+        "json-mode": { type: "string" },
+        timeout: { type: "string" },
+        "budget-seconds": { type: "string" },
+        "max-tokens": { type: "string" },
+        "max-cost": { type: "string" },
+        "max-file-bytes": { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (error) {
+    throw new UsageError(`${command}: ${(error as Error).message} (see --help)`);
+  }
+  if (parsed.values.help) return { command: "help" };
+  const values: Record<string, unknown> = { ...parsed.values };
+  delete values.help;
+  if (command === "check-rubrics") {
+    const extra = Object.keys(values).filter((k) => k !== "rubrics" && k !== "json");
+    if (extra.length) throw new UsageError(`check-rubrics: --${extra[0]} is a flag of grade, not of check-rubrics`);
+    return {
+      command,
+      rubrics: typeof values.rubrics === "string" ? values.rubrics : "rubrics/**/*.md",
+      json: values.json === true,
+    };
+  }
+  values.judge ??= env.RUBRIC_GATE_JUDGE || undefined;
+  values.writer ??= env.RUBRIC_GATE_WRITER || undefined;
+  const flags = GradeFlags.safeParse(values);
+  if (!flags.success) {
+    const issue = flags.error.issues[0];
+    const flag = String(issue?.path[0] ?? "");
+    const fromEnv = (flag === "judge" || flag === "writer") && parsed.values[flag] === undefined;
+    const where = fromEnv ? `$RUBRIC_GATE_${flag.toUpperCase()}` : `--${flag}`;
+    throw new UsageError(`${where} ${JSON.stringify(values[flag])}: ${issue?.message ?? "invalid"}`);
+  }
+  return { command, paths: parsed.positionals, flags: flags.data };
+}

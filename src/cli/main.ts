@@ -1,0 +1,134 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import { planRun } from "../engine/plan.js";
+import { runGrade } from "../engine/run.js";
+import { createWorkspaceSink, createWorkspaceSource } from "../fs/workspace.js";
+import { createModelClient } from "../providers/factory.js";
+import { systemClock } from "../providers/retry.js";
+import { ReportSchema } from "../report/schema.js";
+import { checkRubricGlobs, loadRubrics } from "../rubric/load.js";
+import { VERSION } from "../version.js";
+import { HELP, parseCommand, UsageError, type GradeFlags } from "./args.js";
+import { progressLine, renderPlan, renderProblems, renderReport, renderRubrics } from "./render.js";
+
+export interface CliIo {
+  cwd: string;
+  env: Record<string, string | undefined>;
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  signal?: AbortSignal;
+}
+
+/** Runs one CLI command and returns its exit code (SPEC §6). */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  let command;
+  try {
+    command = parseCommand(argv, io.env);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr(`rubric-gate: ${error.message}`);
+      return 2;
+    }
+    throw error;
+  }
+  switch (command.command) {
+    case "help":
+      io.stdout(HELP);
+      return 0;
+    case "version":
+      io.stdout(VERSION);
+      return 0;
+    case "check-rubrics":
+      return checkRubrics(command.rubrics, command.json, io);
+    case "grade":
+      return command.flags["dry-run"] ? dryRun(command.paths, command.flags, io) : grade(command.paths, command.flags, io);
+  }
+}
+
+async function checkRubrics(pattern: string, json: boolean, io: CliIo): Promise<number> {
+  const workspace = createWorkspaceSource(io.cwd);
+  const { rubrics, problems } = await loadRubrics(workspace, pattern);
+  if (problems.length === 0) problems.push(...checkRubricGlobs(rubrics, await workspace.list()));
+  if (json) io.stdout(JSON.stringify({ rubrics, problems }, null, 2));
+  else if (problems.length === 0) io.stdout(renderRubrics(rubrics));
+  if (problems.length) {
+    io.stderr(renderProblems(problems));
+    return 2;
+  }
+  return 0;
+}
+
+async function dryRun(paths: string[], flags: GradeFlags, io: CliIo): Promise<number> {
+  const plan = await planRun({
+    workspace: createWorkspaceSource(io.cwd),
+    rubricsGlob: flags.rubrics,
+    ...(paths.length ? { paths } : {}),
+    judge: flags.judge ?? null,
+    maxFileBytes: flags["max-file-bytes"],
+  });
+  if (plan.problems.length) {
+    io.stderr(renderProblems(plan.problems));
+    return 2;
+  }
+  io.stdout(flags.json ? JSON.stringify(plan, null, 2) : renderPlan(plan));
+  return 0;
+}
+
+async function grade(paths: string[], flags: GradeFlags, io: CliIo): Promise<number> {
+  const clock = systemClock;
+  const deadline = flags["budget-seconds"] === undefined ? undefined : clock.now() + flags["budget-seconds"] * 1000;
+  let done = 0;
+  let total = 0;
+  const workspace = createWorkspaceSource(io.cwd);
+  const { report } = await runGrade({
+    workspace,
+    rubricsGlob: flags.rubrics,
+    ...(paths.length ? { paths } : {}),
+    judge: flags.judge ?? null,
+    writer: flags.writer ?? null,
+    models: (spec) =>
+      createModelClient(spec, {
+        env: io.env,
+        timeoutMs: flags.timeout * 1000,
+        jsonMode: flags["json-mode"],
+        retry: { clock, ...(deadline === undefined ? {} : { deadline }) },
+      }),
+    revise: flags.revise,
+    reviseOffReason: "revision is off (pass --revise to run the outcome loop)",
+    ...(flags.revise ? { sink: createWorkspaceSink(io.cwd) } : {}),
+    ...(flags["max-iterations"] === undefined ? {} : { maxIterations: flags["max-iterations"] }),
+    concurrency: flags.concurrency,
+    maxFileBytes: flags["max-file-bytes"],
+    ...(deadline === undefined ? {} : { deadline }),
+    ...(flags["max-tokens"] === undefined ? {} : { maxTokens: flags["max-tokens"] }),
+    ...(flags["max-cost"] === undefined ? {} : { maxCostUsd: flags["max-cost"] }),
+    clock,
+    ...(io.signal ? { signal: io.signal } : {}),
+    toolVersion: VERSION,
+    onFile: (file) => {
+      done++;
+      total = Math.max(total, done);
+      io.stderr(progressLine(file, done, total));
+    },
+  });
+  // The report is a contract: never write one that does not validate.
+  ReportSchema.parse(report);
+  if (flags.report) {
+    const target = resolve(io.cwd, flags.report);
+    await mkdir(dirname(target), { recursive: true });
+    await writeFile(target, JSON.stringify(report, null, 2) + "\n");
+  }
+  if (flags.json) io.stdout(JSON.stringify(report, null, 2));
+  else io.stdout(renderReport(report));
+  for (const file of report.files) {
+    if (file.written && file.diff) io.stderr(`Revised ${file.path}:\n${file.diff}`);
+  }
+  const noJudge = report.files.filter((f) => f.result === "skipped" && f.reason?.startsWith("no judge configured"));
+  if (noJudge.length > 0 && report.gate.exit_code !== 2) {
+    io.stderr(
+      `rubric-gate: no judge configured for ${noJudge.length} file(s): pass --judge provider:model (or set RUBRIC_GATE_JUDGE), or use --dry-run`,
+    );
+    return 3;
+  }
+  return report.gate.exit_code;
+}

@@ -1,0 +1,94 @@
+import { buildJudgeMessages, JUDGE_SYSTEM_PROMPT } from "../judge/prompt.js";
+import { judgeJsonSchema } from "../judge/schema.js";
+import { estimateCostUsd } from "../providers/pricing.js";
+import type { ConfigProblem } from "../rubric/types.js";
+import { decodeArtifact, DEFAULT_MAX_FILE_BYTES } from "./decode.js";
+import type { FileSource } from "./ports.js";
+import { prepareRun } from "./prepare.js";
+
+export interface PlanEntry {
+  path: string;
+  rubric: string;
+  criteria: number;
+  judge: string | null;
+  /** Characters of one judge request: instructions, rubric, artifact and schema. */
+  promptChars: number;
+  inputTokens: number;
+  outputTokens: number;
+  /** Why the file would not be graded, or null. */
+  skipped: string | null;
+}
+
+export interface Plan {
+  problems: ConfigProblem[];
+  entries: PlanEntry[];
+  /** Iteration 0 only: one judge call per graded file. */
+  inputTokens: number;
+  outputTokens: number;
+  /** Estimated USD for iteration 0, null when a judge has no known price. */
+  costUsd: number | null;
+}
+
+/** A rough token count: about four characters a token for English prose and markdown. */
+export function estimateTokens(chars: number): number {
+  return Math.ceil(chars / 4);
+}
+
+/** What a run would do, with no model call (`--dry-run`): which rubric grades which file, and the cost. */
+export async function planRun(options: {
+  workspace: FileSource;
+  rubricSource?: FileSource;
+  rubricsGlob: string;
+  paths?: string[];
+  judge: string | null;
+  maxFileBytes?: number;
+}): Promise<Plan> {
+  const prepared = await prepareRun(options);
+  const entries: PlanEntry[] = [];
+  let costUsd: number | null = 0;
+  for (const pair of prepared.pairs) {
+    const rubric = pair.rubric;
+    const judge = rubric?.judge ?? options.judge;
+    const entry: PlanEntry = {
+      path: pair.path,
+      rubric: rubric?.path ?? "(none)",
+      criteria: rubric?.criteria.length ?? 0,
+      judge,
+      promptChars: 0,
+      inputTokens: 0,
+      outputTokens: 0,
+      skipped: rubric ? null : "no rubric matches this file",
+    };
+    entries.push(entry);
+    if (!rubric) continue;
+    const bytes = await options.workspace.read(pair.path);
+    const decoded = bytes
+      ? decodeArtifact(bytes, options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES)
+      : ({ ok: false, reason: "the file does not exist" } as const);
+    if (!decoded.ok) {
+      entry.skipped = decoded.reason;
+      continue;
+    }
+    const messages = buildJudgeMessages(rubric, { path: pair.path, content: decoded.text }, "0".repeat(24));
+    entry.promptChars =
+      JUDGE_SYSTEM_PROMPT.length +
+      messages.reduce((n, m) => n + m.content.length, 0) +
+      JSON.stringify(judgeJsonSchema(rubric)).length;
+    entry.inputTokens = estimateTokens(entry.promptChars);
+    // A verdict is a short quote and a sentence or two: about 90 tokens a criterion.
+    entry.outputTokens = 40 + 90 * rubric.criteria.length;
+    const model = judge?.slice(judge.indexOf(":") + 1);
+    const cost = model
+      ? estimateCostUsd(model, { inputTokens: entry.inputTokens, outputTokens: entry.outputTokens, cachedInputTokens: 0 })
+      : null;
+    costUsd = cost === null || costUsd === null ? null : costUsd + cost;
+  }
+  const graded = entries.filter((e) => !e.skipped);
+  return {
+    problems: prepared.problems,
+    entries,
+    inputTokens: graded.reduce((n, e) => n + e.inputTokens, 0),
+    outputTokens: graded.reduce((n, e) => n + e.outputTokens, 0),
+    costUsd: graded.length === 0 ? 0 : costUsd,
+  };
+}

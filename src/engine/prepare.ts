@@ -1,0 +1,60 @@
+import { checkRubricGlobs, loadRubrics } from "../rubric/load.js";
+import { matchesRubric } from "../rubric/match.js";
+import type { ConfigProblem, Rubric } from "../rubric/types.js";
+import type { FileSource } from "./ports.js";
+
+/** One file to grade with one rubric; `rubric` is null for an explicit path that no rubric matches. */
+export interface Pair {
+  path: string;
+  rubric: Rubric | null;
+  /** How many rubrics grade this path (revision needs exactly one). */
+  rubricsForPath: number;
+}
+
+export interface Prepared {
+  rubrics: Rubric[];
+  problems: ConfigProblem[];
+  pairs: Pair[];
+}
+
+/**
+ * Loads and checks the rubrics and decides which file each one grades. Any problem means nothing is
+ * graded: a configuration error never produces a passing gate.
+ */
+export async function prepareRun(options: {
+  workspace: FileSource;
+  rubricSource?: FileSource;
+  rubricsGlob: string;
+  paths?: string[];
+}): Promise<Prepared> {
+  const loaded = await loadRubrics(options.rubricSource ?? options.workspace, options.rubricsGlob);
+  const problems: ConfigProblem[] = [...loaded.problems];
+  const allPaths = await options.workspace.list();
+  if (problems.length === 0) problems.push(...checkRubricGlobs(loaded.rubrics, allPaths));
+  const known = new Set(allPaths);
+  const explicit = options.paths?.map(normalizePath);
+  for (const path of explicit ?? []) {
+    if (!known.has(path)) {
+      problems.push({
+        file: path,
+        line: 0,
+        message: `${path} does not exist in the workspace, or is ignored`,
+        hint: "pass paths relative to the repository root, e.g. docs/guide.md",
+      });
+    }
+  }
+  if (problems.length > 0) return { rubrics: loaded.rubrics, problems, pairs: [] };
+
+  const pairs: Pair[] = [];
+  for (const path of [...new Set(explicit ?? allPaths)].sort()) {
+    const matching = loaded.rubrics.filter((r) => matchesRubric(r, path));
+    if (matching.length === 0 && explicit) pairs.push({ path, rubric: null, rubricsForPath: 0 });
+    for (const rubric of matching) pairs.push({ path, rubric, rubricsForPath: matching.length });
+  }
+  return { rubrics: loaded.rubrics, problems, pairs };
+}
+
+/** Repository-relative path with forward slashes. */
+export function normalizePath(path: string): string {
+  return path.replace(/\\/g, "/").replace(/^(\.\/)+/, "");
+}

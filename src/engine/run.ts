@@ -1,0 +1,261 @@
+import { createTwoFilesPatch } from "diff";
+import { createJudge, type Judge } from "../judge/judge.js";
+import { runOutcomeLoop } from "../loop/loop.js";
+import { estimateCostUsd } from "../providers/pricing.js";
+import { ModelError, type ModelClient } from "../providers/types.js";
+import { REPORT_VERSION, type FileReport, type Report, type UsageReport } from "../report/schema.js";
+import type { ConfigProblem, Rubric } from "../rubric/types.js";
+import { protectedPathReason } from "../writer/safety.js";
+import { createWriter, type Writer } from "../writer/writer.js";
+import { decodeArtifact, DEFAULT_MAX_FILE_BYTES } from "./decode.js";
+import { computeGate } from "./gate.js";
+import { Meter } from "./meter.js";
+import { mapWithLimit } from "./pool.js";
+import { prepareRun, type Pair } from "./prepare.js";
+import type { Clock, FileSink, FileSource } from "./ports.js";
+
+export interface RunOptions {
+  /** The files to grade (the workspace). */
+  workspace: FileSource;
+  /** Where rubrics are read from; the PR's base on pull requests. Defaults to the workspace. */
+  rubricSource?: FileSource;
+  rubricsGlob: string;
+  /** Files to grade; undefined grades every file a rubric matches. */
+  paths?: string[];
+  /** Default judge and writer, `provider:model`; a rubric's `judge`/`writer` overrides them. */
+  judge: string | null;
+  writer: string | null;
+  /** Builds a model client; throws a `ModelError("auth")` when its key is missing. */
+  models: (spec: string) => ModelClient;
+  /** Run the revision loop. */
+  revise: boolean;
+  /** Said of every file when `revise` is false. */
+  reviseOffReason?: string;
+  /** Where revisions are written back; none leaves the files as they are. */
+  sink?: FileSink;
+  /** Caps every rubric's `max_iterations`. */
+  maxIterations?: number;
+  concurrency: number;
+  maxFileBytes?: number;
+  /** Absolute time on `clock` after which remaining work is `interrupted`. */
+  deadline?: number;
+  maxTokens?: number;
+  maxCostUsd?: number;
+  clock: Clock;
+  signal?: AbortSignal;
+  toolVersion: string;
+  /** Called as each file finishes, for progress lines. */
+  onFile?: (file: FileReport) => void;
+}
+
+export interface RunResult {
+  report: Report;
+  rubrics: Rubric[];
+  /** Best content of every file whose delivered version differs from the original. */
+  revisions: Map<string, { original: string; revised: string; rubric: string }>;
+}
+
+/** Grades files against the repository's rubrics and returns the report (SPEC §4–5). */
+export async function runGrade(options: RunOptions): Promise<RunResult> {
+  const started = options.clock.now();
+  const startedAt = new Date().toISOString();
+  const meter = new Meter();
+  const { rubrics, problems, pairs } = await prepareRun(options);
+  const revisions: RunResult["revisions"] = new Map();
+  const report = (files: FileReport[]): RunResult => ({
+    report: buildReport(options, startedAt, files, problems, meter, options.clock.now() - started),
+    rubrics,
+    revisions,
+  });
+  if (problems.length > 0) return report([]);
+
+  const clients = new Map<string, ModelClient | ModelError>();
+  const clientFor = (spec: string): ModelClient | ModelError => {
+    let client = clients.get(spec);
+    if (!client) {
+      try {
+        client = meter.wrap(options.models(spec));
+      } catch (error) {
+        client =
+          error instanceof ModelError ? error : new ModelError("bad_request", (error as Error).message, undefined, { cause: error });
+      }
+      clients.set(spec, client);
+    }
+    return client;
+  };
+  const budgetExceeded = (): string | null => {
+    if (options.deadline !== undefined && options.clock.now() >= options.deadline) return "the run's time budget ran out";
+    if (options.maxTokens !== undefined && meter.inputTokens + meter.outputTokens >= options.maxTokens) {
+      return `the token budget of ${options.maxTokens} was used up`;
+    }
+    if (options.maxCostUsd !== undefined && meter.costUsd >= options.maxCostUsd) {
+      return `the cost budget of $${options.maxCostUsd} was used up`;
+    }
+    return null;
+  };
+
+  const files = await mapWithLimit(pairs, options.concurrency, async (pair) => {
+    const file = await gradePair(pair, options, clientFor, budgetExceeded, revisions);
+    options.onFile?.(file);
+    return file;
+  });
+  return report(files);
+}
+
+async function gradePair(
+  pair: Pair,
+  options: RunOptions,
+  clientFor: (spec: string) => ModelClient | ModelError,
+  budgetExceeded: () => string | null,
+  revisions: RunResult["revisions"],
+): Promise<FileReport> {
+  const { path, rubric } = pair;
+  if (!rubric) return emptyFile(path, "(none)", "skipped", "no rubric matches this file");
+  const bytes = await options.workspace.read(path);
+  if (!bytes) return emptyFile(path, rubric.path, "skipped", "the file does not exist");
+  const decoded = decodeArtifact(bytes, options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES);
+  if (!decoded.ok) return emptyFile(path, rubric.path, "skipped", decoded.reason);
+
+  const judgeSpec = rubric.judge ?? options.judge;
+  if (!judgeSpec) {
+    return emptyFile(path, rubric.path, "skipped", "no judge configured (set --judge or RUBRIC_GATE_JUDGE)");
+  }
+  const judgeClient = clientFor(judgeSpec);
+  if (judgeClient instanceof ModelError) return emptyFile(path, rubric.path, "grader_error", judgeClient.message);
+  const judge: Judge = createJudge({ client: judgeClient });
+
+  const { writer, reason } = pickWriter(pair, rubric, options, clientFor);
+  if (writer instanceof ModelError) return emptyFile(path, rubric.path, "grader_error", writer.message);
+
+  const outcome = await runOutcomeLoop({
+    path,
+    rubric,
+    original: decoded.text,
+    judge,
+    writer,
+    reviseOffReason: reason,
+    maxIterations: Math.min(rubric.maxIterations, options.maxIterations ?? rubric.maxIterations),
+    budgetExceeded,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  const { bestContent, ...loop } = outcome;
+  const usage = totalUsage(loop.iterations);
+  const diff = loop.changed ? createTwoFilesPatch(`a/${path}`, `b/${path}`, decoded.text, bestContent, "", "") : null;
+  let written = false;
+  if (loop.changed && loop.result !== "grader_error") {
+    revisions.set(path, { original: decoded.text, revised: bestContent, rubric: rubric.path });
+    if (options.sink) {
+      await options.sink.write(path, new TextEncoder().encode(bestContent));
+      written = true;
+    }
+  }
+  return {
+    path,
+    rubric: rubric.path,
+    ...loop,
+    diff,
+    written,
+    usage,
+    cost_usd: fileCost(loop.iterations),
+  };
+}
+
+function pickWriter(
+  pair: Pair,
+  rubric: Rubric,
+  options: RunOptions,
+  clientFor: (spec: string) => ModelClient | ModelError,
+): { writer: Writer | ModelError | null; reason: string } {
+  if (!options.revise) return { writer: null, reason: options.reviseOffReason ?? "revision is off (pass --revise)" };
+  if (!rubric.revise) return { writer: null, reason: `${rubric.path} sets revise: false` };
+  const protectedReason = protectedPathReason(pair.path);
+  if (protectedReason) return { writer: null, reason: protectedReason };
+  if (pair.rubricsForPath > 1) {
+    return {
+      writer: null,
+      reason: `${pair.path} is graded by ${pair.rubricsForPath} rubrics; revision needs exactly one, so that one rubric's fix cannot undo another's`,
+    };
+  }
+  const spec = rubric.writer ?? options.writer ?? rubric.judge ?? options.judge;
+  if (!spec) return { writer: null, reason: "no writer configured (set --writer)" };
+  const client = clientFor(spec);
+  if (client instanceof ModelError) return { writer: client, reason: client.message };
+  return { writer: createWriter({ client }), reason: "" };
+}
+
+function emptyFile(path: string, rubric: string, result: FileReport["result"], reason: string): FileReport {
+  return {
+    path,
+    rubric,
+    result,
+    reason,
+    stop_reason: result === "skipped" ? "skipped" : "error",
+    iterations: [],
+    best_iteration: null,
+    best_score: null,
+    changed: false,
+    diff: null,
+    written: false,
+    usage: { input_tokens: 0, output_tokens: 0, cached_input_tokens: 0 },
+    cost_usd: 0,
+  };
+}
+
+function totalUsage(iterations: FileReport["iterations"]): UsageReport {
+  const usage = { input_tokens: 0, output_tokens: 0, cached_input_tokens: 0 };
+  for (const it of iterations) {
+    usage.input_tokens += it.usage.input_tokens;
+    usage.output_tokens += it.usage.output_tokens;
+    usage.cached_input_tokens += it.usage.cached_input_tokens;
+  }
+  return usage;
+}
+
+function fileCost(iterations: FileReport["iterations"]): number | null {
+  let cost = 0;
+  for (const it of iterations) {
+    for (const call of it.calls) {
+      const model = call.model.slice(call.model.indexOf(":") + 1);
+      const c = estimateCostUsd(model, {
+        inputTokens: call.usage.input_tokens,
+        outputTokens: call.usage.output_tokens,
+        cachedInputTokens: call.usage.cached_input_tokens,
+      });
+      if (c === null) return null;
+      cost += c;
+    }
+  }
+  return cost;
+}
+
+function buildReport(
+  options: RunOptions,
+  startedAt: string,
+  files: FileReport[],
+  problems: ConfigProblem[],
+  meter: Meter,
+  wallMs: number,
+): Report {
+  const calls = files.flatMap((f) => f.iterations.flatMap((i) => i.calls));
+  return {
+    version: REPORT_VERSION,
+    tool: { name: "rubric-gate", version: options.toolVersion },
+    started_at: startedAt,
+    judge: options.judge,
+    writer: options.writer ?? options.judge,
+    gate: computeGate(files, problems.length),
+    config_errors: problems.map((p) => ({ file: p.file, line: p.line, message: p.message, hint: p.hint })),
+    totals: {
+      files: files.length,
+      calls: meter.calls,
+      judge_calls: calls.filter((c) => c.role === "judge").length,
+      writer_calls: calls.filter((c) => c.role === "writer").length,
+      input_tokens: meter.inputTokens,
+      output_tokens: meter.outputTokens,
+      cached_input_tokens: meter.cachedInputTokens,
+      cost_usd: meter.unpricedModels.size > 0 ? null : meter.costUsd,
+      wall_ms: wallMs,
+    },
+    files,
+  };
+}

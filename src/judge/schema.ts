@@ -1,0 +1,91 @@
+import { z } from "zod";
+import type { JsonSchema } from "../providers/types.js";
+import type { Rubric } from "../rubric/types.js";
+
+export const JUDGE_SCHEMA_NAME = "rubric_verdicts";
+
+/**
+ * The JSON Schema sent with every judge call (SPEC §2): one required property per criterion id,
+ * each `{ evidence, explanation, verdict }` in that order, so the model quotes before it decides.
+ */
+export function judgeJsonSchema(rubric: Rubric): JsonSchema {
+  const properties: Record<string, JsonSchema> = {};
+  for (const criterion of rubric.criteria) {
+    properties[criterion.id] = {
+      type: "object",
+      description: criterion.text,
+      properties: {
+        evidence: {
+          type: "string",
+          description: 'A verbatim quote from the artifact that supports the verdict, or "" when there is none.',
+        },
+        explanation: {
+          type: "string",
+          description: "Why the criterion passes, or exactly what is missing or wrong.",
+        },
+        verdict: { type: "string", enum: ["pass", "fail"] },
+      },
+      required: ["evidence", "explanation", "verdict"],
+      additionalProperties: false,
+    };
+  }
+  return {
+    type: "object",
+    properties: {
+      criteria: {
+        type: "object",
+        properties,
+        required: rubric.criteria.map((c) => c.id),
+        additionalProperties: false,
+      },
+      applicable: {
+        type: "boolean",
+        description: "False when the rubric cannot be applied to this artifact or contradicts its description.",
+      },
+      summary: { type: "string", description: "One or two sentences on the artifact as a whole." },
+    },
+    required: ["criteria", "applicable", "summary"],
+    additionalProperties: false,
+  };
+}
+
+const CriterionAnswer = z.object({
+  evidence: z.string(),
+  explanation: z.string(),
+  verdict: z.enum(["pass", "fail"]),
+});
+
+export type JudgeAnswer = {
+  criteria: Record<string, z.infer<typeof CriterionAnswer>>;
+  applicable: boolean;
+  summary: string;
+};
+
+/** Parses and validates a judge's raw answer; the error text is sent back on the corrective retry. */
+export function parseJudgeAnswer(
+  rubric: Rubric,
+  text: string,
+): { ok: true; answer: JudgeAnswer } | { ok: false; error: string } {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    return { ok: false, error: `the answer is not valid JSON (${(error as Error).message})` };
+  }
+  const shape: Record<string, typeof CriterionAnswer> = {};
+  for (const c of rubric.criteria) shape[c.id] = CriterionAnswer;
+  const schema = z.object({
+    criteria: z.object(shape).strict(),
+    applicable: z.boolean(),
+    summary: z.string(),
+  });
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const issues = parsed.error.issues
+      .slice(0, 10)
+      .map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`)
+      .join("; ");
+    return { ok: false, error: `the answer does not match the schema: ${issues}` };
+  }
+  return { ok: true, answer: parsed.data as JudgeAnswer };
+}
