@@ -4,6 +4,8 @@ export type JsonSchema = Record<string, unknown>;
 export interface ChatMessage {
   role: "user" | "assistant";
   content: string;
+  /** Anthropic: chars of `content` before this offset are a stable prefix, sent as a cached text block. */
+  cacheUpTo?: number;
 }
 
 /** One structured-output request: the provider adapter maps it onto its wire format. */

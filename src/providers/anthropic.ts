@@ -1,0 +1,157 @@
+import Anthropic, { APIConnectionError, APIConnectionTimeoutError, APIError } from "@anthropic-ai/sdk";
+import {
+  classifyStatus,
+  classifyOtherError,
+  connectionMessage,
+  DEFAULT_ATTEMPT_TIMEOUT_MS,
+  withRetries,
+  type Failure,
+  type RetryPolicy,
+} from "./retry.js";
+import {
+  ModelError,
+  type ChatMessage,
+  type ModelAnswer,
+  type ModelClient,
+  type StructuredRequest,
+  type Usage,
+} from "./types.js";
+
+type MessageParams = Anthropic.Messages.MessageCreateParamsNonStreaming;
+type MessageParam = Anthropic.Messages.MessageParam;
+type Message = Anthropic.Messages.Message;
+
+const EPHEMERAL = { type: "ephemeral" } as const;
+
+export interface AnthropicClientOptions {
+  model: string;
+  /** Default: the SDK reads `ANTHROPIC_API_KEY`. */
+  apiKey?: string;
+  /** Default: the SDK reads `ANTHROPIC_BASE_URL`, else api.anthropic.com. */
+  baseURL?: string;
+  /** Per HTTP attempt. Default 120 s. */
+  timeoutMs?: number;
+  retry: RetryPolicy;
+}
+
+/** A `ModelClient` over the Messages API: the answer schema is one tool, and the model is forced to call it. */
+export function createAnthropicClient(opts: AnthropicClientOptions): ModelClient {
+  const { model } = opts;
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS;
+  const id = `anthropic:${model}`;
+  const sdk = new Anthropic({
+    apiKey: opts.apiKey,
+    baseURL: opts.baseURL,
+    maxRetries: 0,
+    // Also spares the SDK's "streaming is required" guess, made only when no timeout is set.
+    timeout: timeoutMs,
+  });
+
+  async function complete(request: StructuredRequest): Promise<ModelAnswer> {
+    const params = buildParams(model, request);
+    const { clock } = opts.retry;
+    const started = clock.now();
+    let attempts = 0;
+    try {
+      const message = await withRetries(
+        (n, signal) => {
+          attempts = n;
+          return sdk.messages.create(params, { signal });
+        },
+        classifyAnthropicError,
+        opts.retry,
+        request.signal,
+        timeoutMs,
+      );
+      return toAnswer(message, request.schemaName, { latencyMs: clock.now() - started, attempts });
+    } catch (error) {
+      if (error instanceof ModelError) {
+        throw new ModelError(error.kind, `${id}: ${error.message}`, error.status, { cause: error.cause });
+      }
+      throw error;
+    }
+  }
+
+  return { id, provider: "anthropic", model, complete };
+}
+
+function buildParams(model: string, request: StructuredRequest): MessageParams {
+  return {
+    model,
+    max_tokens: request.maxOutputTokens,
+    // The cache prefix runs tools → system → messages: this breakpoint covers the tool schema too.
+    system: [{ type: "text", text: request.system, cache_control: EPHEMERAL }],
+    messages: request.messages.map(toMessageParam),
+    tools: [
+      {
+        name: request.schemaName,
+        description: request.schemaDescription,
+        input_schema: { ...request.schema, type: "object" },
+      },
+    ],
+    tool_choice: { type: "tool", name: request.schemaName },
+  };
+}
+
+/** Splits a message at `cacheUpTo`: the stable head becomes a cached block, the variable tail a plain one. */
+function toMessageParam({ role, content, cacheUpTo }: ChatMessage): MessageParam {
+  if (cacheUpTo === undefined || cacheUpTo <= 0) return { role, content };
+  const head = content.slice(0, cacheUpTo);
+  const tail = content.slice(cacheUpTo);
+  // The API rejects empty or blank text blocks: a blank head is not worth caching, a blank tail rides along.
+  if (!head.trim()) return { role, content };
+  if (!tail.trim()) return { role, content: [{ type: "text", text: content, cache_control: EPHEMERAL }] };
+  return {
+    role,
+    content: [
+      { type: "text", text: head, cache_control: EPHEMERAL },
+      { type: "text", text: tail },
+    ],
+  };
+}
+
+function toAnswer(
+  message: Message,
+  schemaName: string,
+  meta: { latencyMs: number; attempts: number },
+): ModelAnswer {
+  const usage = toUsage(message.usage);
+  const toolUses = message.content.filter((block) => block.type === "tool_use");
+  const toolUse = toolUses.find((block) => block.name === schemaName) ?? toolUses[0];
+  const texts = message.content.flatMap((block) => (block.type === "text" ? [block.text] : [])).join("");
+  // Without a tool call the text goes back as it is: the caller's validation fails and asks again.
+  const text = toolUse ? JSON.stringify(toolUse.input) : texts;
+  if (message.stop_reason === "refusal") {
+    return { kind: "refused", text: message.stop_details?.explanation || texts, usage, ...meta };
+  }
+  if (message.stop_reason === "max_tokens") return { kind: "truncated", text, usage, ...meta };
+  return { kind: "answer", text, usage, ...meta };
+}
+
+/** Cache writes and reads are billed input too, reported beside `input_tokens`: they are summed here. */
+function toUsage(usage: Message["usage"]): Usage {
+  const cacheRead = usage.cache_read_input_tokens ?? 0;
+  const cacheWrite = usage.cache_creation_input_tokens ?? 0;
+  return {
+    inputTokens: usage.input_tokens + cacheWrite + cacheRead,
+    outputTokens: usage.output_tokens,
+    cachedInputTokens: cacheRead,
+  };
+}
+
+/** Reads an Anthropic SDK error: billing first (never retried), then the HTTP status. */
+export function classifyAnthropicError(error: unknown): Failure {
+  if (error instanceof APIConnectionTimeoutError) {
+    return { kind: "timeout", retryable: true, message: error.message };
+  }
+  if (error instanceof APIConnectionError) {
+    return { kind: "connection", retryable: true, message: connectionMessage(error) };
+  }
+  if (error instanceof APIError && typeof error.status === "number") {
+    if (error.type === "billing_error") {
+      return { kind: "quota", retryable: false, status: error.status, message: error.message };
+    }
+    return classifyStatus(error.status, error.headers as Headers | undefined, error.message);
+  }
+  return classifyOtherError(error);
+}

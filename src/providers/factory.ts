@@ -1,0 +1,98 @@
+import { createAnthropicClient } from "./anthropic.js";
+import { createOpenAIClient, type JsonMode } from "./openai.js";
+import type { RetryPolicy } from "./retry.js";
+import { ModelError, type ModelClient, type ProviderName } from "./types.js";
+
+const PROVIDERS: readonly ProviderName[] = ["openai", "anthropic", "openai-compatible"];
+
+export interface ModelSpec {
+  provider: ProviderName;
+  model: string;
+}
+
+/** Parses `provider:model`. The model may hold colons itself (`openai-compatible:llama3.1:8b`). */
+export function parseModelSpec(spec: string): ModelSpec {
+  const colon = spec.indexOf(":");
+  const provider = spec.slice(0, colon).trim();
+  const model = spec.slice(colon + 1).trim();
+  if (colon === -1 || !isProvider(provider) || !model) {
+    const problem =
+      colon === -1
+        ? "it has no provider"
+        : !isProvider(provider)
+          ? `unknown provider "${provider}" (known: ${PROVIDERS.join(", ")})`
+          : "the model name is empty";
+    throw new Error(
+      `Invalid model "${spec}": ${problem}. Expected provider:model, e.g. openai:gpt-4.1, ` +
+        `anthropic:claude-sonnet-4-6 or openai-compatible:llama3.1`,
+    );
+  }
+  return { provider, model };
+}
+
+export interface ModelClientSettings {
+  /** Where keys and base URLs come from (usually `process.env`). */
+  env: Readonly<Record<string, string | undefined>>;
+  /** Per HTTP attempt. */
+  timeoutMs?: number;
+  /** OpenAI and OpenAI-compatible only. */
+  jsonMode?: JsonMode;
+  retry: RetryPolicy;
+  /** Names the model's job in the missing-key message. */
+  role?: "judge" | "writer";
+}
+
+/**
+ * A client for `provider:model`. Fails with `ModelError("auth")`, before any network call, when the
+ * provider's key (or, for openai-compatible, its base URL) is missing from `env`.
+ */
+export function createModelClient(spec: string, settings: ModelClientSettings): ModelClient {
+  const { provider, model } = parseModelSpec(spec);
+  const { env, timeoutMs, jsonMode, retry } = settings;
+  const read = (name: string) => env[name]?.trim() || undefined;
+  const role = settings.role ?? "model";
+  const missing = (variable: string, what: string) =>
+    new ModelError(
+      "auth",
+      `no ${variable} is set, and the ${role} ${spec} needs ${what}: set it ` +
+        `(as a repository secret in a workflow), or choose another ${role} (provider:model)`,
+    );
+
+  switch (provider) {
+    case "openai": {
+      const apiKey = read("OPENAI_API_KEY");
+      if (!apiKey) throw missing("OPENAI_API_KEY", "an OpenAI API key");
+      return createOpenAIClient({
+        provider,
+        model,
+        apiKey,
+        baseURL: read("OPENAI_BASE_URL"),
+        timeoutMs,
+        jsonMode,
+        retry,
+      });
+    }
+    case "openai-compatible": {
+      const baseURL = read("OPENAI_BASE_URL");
+      if (!baseURL) throw missing("OPENAI_BASE_URL", "the server's URL (e.g. http://localhost:11434/v1)");
+      return createOpenAIClient({
+        provider,
+        model,
+        apiKey: read("OPENAI_API_KEY"),
+        baseURL,
+        timeoutMs,
+        jsonMode,
+        retry,
+      });
+    }
+    case "anthropic": {
+      const apiKey = read("ANTHROPIC_API_KEY");
+      if (!apiKey) throw missing("ANTHROPIC_API_KEY", "an Anthropic API key");
+      return createAnthropicClient({ model, apiKey, baseURL: read("ANTHROPIC_BASE_URL"), timeoutMs, retry });
+    }
+  }
+}
+
+function isProvider(name: string): name is ProviderName {
+  return (PROVIDERS as readonly string[]).includes(name);
+}

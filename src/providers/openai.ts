@@ -1,0 +1,167 @@
+import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError } from "openai";
+import { extractJsonObject, systemWithJsonSchema } from "./prompt-json.js";
+import {
+  classifyStatus,
+  classifyOtherError,
+  connectionMessage,
+  DEFAULT_ATTEMPT_TIMEOUT_MS,
+  withRetries,
+  type Failure,
+  type RetryPolicy,
+} from "./retry.js";
+import {
+  ModelError,
+  type ModelAnswer,
+  type ModelClient,
+  type StructuredRequest,
+  type Usage,
+} from "./types.js";
+
+type ChatParams = OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming;
+type ChatCompletion = OpenAI.Chat.Completions.ChatCompletion;
+
+/**
+ * How structured output is asked for: `schema` sends `response_format: json_schema` (strict);
+ * `prompt` puts the schema in the system prompt, for servers that ignore `json_schema`.
+ */
+export type JsonMode = "schema" | "prompt";
+
+export interface OpenAIClientOptions {
+  provider: "openai" | "openai-compatible";
+  model: string;
+  /** Default: the SDK reads `OPENAI_API_KEY`. */
+  apiKey?: string;
+  /** Default: the SDK reads `OPENAI_BASE_URL`, else api.openai.com. */
+  baseURL?: string;
+  /** Per HTTP attempt. Default 120 s. */
+  timeoutMs?: number;
+  /** Default `schema`. */
+  jsonMode?: JsonMode;
+  retry: RetryPolicy;
+}
+
+/** A `ModelClient` over Chat Completions, for OpenAI and OpenAI-compatible servers (Ollama, vLLM, …). */
+export function createOpenAIClient(opts: OpenAIClientOptions): ModelClient {
+  const { provider, model } = opts;
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS;
+  const jsonMode = opts.jsonMode ?? "schema";
+  const id = `${provider}:${model}`;
+  // Local servers need no key, but the SDK refuses to start without one.
+  const placeholderKey =
+    provider === "openai-compatible" && !opts.apiKey && !process.env["OPENAI_API_KEY"]?.trim()
+      ? "no-key"
+      : undefined;
+  let sdk: OpenAI;
+  try {
+    sdk = new OpenAI({
+      apiKey: opts.apiKey ?? placeholderKey,
+      baseURL: opts.baseURL,
+      maxRetries: 0,
+      timeout: timeoutMs,
+    });
+  } catch (error) {
+    // The SDK throws at construction when it finds no key, in the options or in OPENAI_API_KEY.
+    const message = error instanceof Error ? error.message : String(error);
+    throw new ModelError("auth", `${id}: ${message}`, undefined, { cause: error });
+  }
+
+  async function complete(request: StructuredRequest): Promise<ModelAnswer> {
+    const params = buildParams(request);
+    const { clock } = opts.retry;
+    const started = clock.now();
+    let attempts = 0;
+    try {
+      const completion = await withRetries(
+        (n, signal) => {
+          attempts = n;
+          return sdk.chat.completions.create(params, { signal });
+        },
+        classifyOpenAIError,
+        opts.retry,
+        request.signal,
+        timeoutMs,
+      );
+      return toAnswer(completion, { latencyMs: clock.now() - started, attempts });
+    } catch (error) {
+      if (error instanceof ModelError) {
+        throw new ModelError(error.kind, `${id}: ${error.message}`, error.status, { cause: error.cause });
+      }
+      throw error;
+    }
+  }
+
+  function buildParams(request: StructuredRequest): ChatParams {
+    const system = jsonMode === "prompt" ? systemWithJsonSchema(request) : request.system;
+    return {
+      model,
+      messages: [
+        { role: "system", content: system },
+        ...request.messages.map(({ role, content }) => ({ role, content })),
+      ],
+      ...tokenLimit(provider, request.maxOutputTokens),
+      ...(jsonMode === "schema"
+        ? {
+            response_format: {
+              type: "json_schema",
+              json_schema: {
+                name: request.schemaName,
+                description: request.schemaDescription,
+                schema: request.schema,
+                strict: true,
+              },
+            },
+          }
+        : {}),
+    };
+  }
+
+  return { id, provider, model, complete };
+}
+
+function tokenLimit(
+  provider: OpenAIClientOptions["provider"],
+  maxOutputTokens: number,
+): Pick<ChatParams, "max_completion_tokens" | "max_tokens"> {
+  if (provider === "openai") return { max_completion_tokens: maxOutputTokens };
+  // Older OpenAI-compatible servers know only the deprecated `max_tokens`.
+  // eslint-disable-next-line @typescript-eslint/no-deprecated
+  return { max_tokens: maxOutputTokens };
+}
+
+function toAnswer(completion: ChatCompletion, meta: { latencyMs: number; attempts: number }): ModelAnswer {
+  const choice = completion.choices[0];
+  const usage = toUsage(completion.usage);
+  const content = choice?.message.content ?? "";
+  const refusal = choice?.message.refusal;
+  if (refusal || choice?.finish_reason === "content_filter") {
+    return { kind: "refused", text: refusal || content, usage, ...meta };
+  }
+  if (choice?.finish_reason === "length") return { kind: "truncated", text: content, usage, ...meta };
+  // A server that ignored json_schema may have wrapped the object in a fence or prose.
+  return { kind: "answer", text: extractJsonObject(content) ?? content, usage, ...meta };
+}
+
+function toUsage(usage: ChatCompletion["usage"]): Usage {
+  return {
+    inputTokens: usage?.prompt_tokens ?? 0,
+    outputTokens: usage?.completion_tokens ?? 0,
+    cachedInputTokens: usage?.prompt_tokens_details?.cached_tokens ?? 0,
+  };
+}
+
+/** Reads an OpenAI SDK error: quota first (never retried), then the HTTP status. */
+export function classifyOpenAIError(error: unknown): Failure {
+  if (error instanceof APIConnectionTimeoutError) {
+    return { kind: "timeout", retryable: true, message: error.message };
+  }
+  if (error instanceof APIConnectionError) {
+    return { kind: "connection", retryable: true, message: connectionMessage(error) };
+  }
+  if (error instanceof APIError && typeof error.status === "number") {
+    if (error.code === "insufficient_quota" || error.type === "insufficient_quota") {
+      return { kind: "quota", retryable: false, status: error.status, message: error.message };
+    }
+    return classifyStatus(error.status, error.headers as Headers | undefined, error.message);
+  }
+  return classifyOtherError(error);
+}

@@ -1,0 +1,87 @@
+import type { StructuredRequest } from "./types.js";
+
+/**
+ * "Prompt" JSON mode, for OpenAI-compatible servers that ignore `response_format: json_schema`
+ * (some Ollama and vLLM versions): the schema travels in the system prompt, and the answer's JSON
+ * object is dug out of whatever wrapping the model put around it. The caller validates it as always.
+ */
+
+/** The system prompt with the answer schema and the one-JSON-object instruction appended. */
+export function systemWithJsonSchema(
+  request: Pick<StructuredRequest, "system" | "schemaName" | "schemaDescription" | "schema">,
+): string {
+  return [
+    request.system,
+    "",
+    "## Answer format",
+    "",
+    `Answer with exactly one JSON object, "${request.schemaName}": ${request.schemaDescription}`,
+    "It must conform to this JSON Schema, with every required property present and no other property:",
+    "",
+    JSON.stringify(request.schema, null, 2),
+    "",
+    "Reply with the JSON object only: no prose before or after it, no Markdown code fence.",
+  ].join("\n");
+}
+
+const FENCE = /```[ \t]*(?:json[c5]?)?[ \t]*\r?\n([\s\S]*?)\r?\n?[ \t]*```/gi;
+const THINKING = /<think(?:ing)?>[\s\S]*?<\/think(?:ing)?>/gi;
+/** Bounds the work on a long answer full of stray braces. */
+const MAX_CANDIDATES = 50;
+
+/**
+ * The text of the first JSON object in a model's answer: the whole answer when it is one, else the
+ * content of a ```json fence, else the first balanced `{…}` in the prose that parses. Null when none.
+ */
+export function extractJsonObject(answer: string): string | null {
+  const whole = answer.trim();
+  if (isJsonObject(whole)) return whole;
+
+  // Reasoning models served locally often prefix their answer with a <think> block.
+  const text = answer.replace(THINKING, "");
+  for (const match of text.matchAll(FENCE)) {
+    const inner = match[1]?.trim() ?? "";
+    if (isJsonObject(inner)) return inner;
+  }
+
+  let candidates = 0;
+  for (let start = text.indexOf("{"); start !== -1; start = text.indexOf("{", start + 1)) {
+    if (++candidates > MAX_CANDIDATES) break;
+    const end = matchingBrace(text, start);
+    if (end === -1) continue;
+    const candidate = text.slice(start, end + 1);
+    if (isJsonObject(candidate)) return candidate;
+  }
+  return null;
+}
+
+function isJsonObject(text: string): boolean {
+  if (!text.startsWith("{")) return false;
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === "object" && value !== null && !Array.isArray(value);
+  } catch {
+    return false;
+  }
+}
+
+/** Index of the `}` closing the `{` at `start`, skipping braces inside JSON strings; -1 when unbalanced. */
+function matchingBrace(text: string, start: number): number {
+  let depth = 0;
+  let inString = false;
+  for (let i = start; i < text.length; i++) {
+    const ch = text[i];
+    if (inString) {
+      if (ch === "\\") i++;
+      else if (ch === '"') inString = false;
+    } else if (ch === '"') {
+      inString = true;
+    } else if (ch === "{") {
+      depth++;
+    } else if (ch === "}") {
+      depth--;
+      if (depth === 0) return i;
+    }
+  }
+  return -1;
+}
