@@ -10,7 +10,7 @@ Usage:
 
 Options for grade:
   --rubrics GLOB          rubric files (default rubrics/**/*.md)
-  --judge PROVIDER:MODEL  judge model, e.g. openai:gpt-4.1, anthropic:claude-sonnet-4-5,
+  --judge PROVIDER:MODEL  judge model, e.g. openai:gpt-4.1, anthropic:claude-sonnet-4-6,
                           openai-compatible:llama3.1 (default $RUBRIC_GATE_JUDGE)
   --writer PROVIDER:MODEL writer model for --revise (default $RUBRIC_GATE_WRITER, else the judge)
   --revise                run the outcome loop and write the best revision back to the file
@@ -25,6 +25,8 @@ Options for grade:
   --max-tokens N          stop after N tokens in total; unfinished files are interrupted
   --max-cost USD          stop after an estimated USD cost; unfinished files are interrupted
   --max-file-bytes N      skip larger files (default 262144)
+  --prices FILE           JSON price overrides: {"model-prefix": {"input": 2, "output": 8, "cached_input": 0.5}}
+                          in USD per million tokens
 
 Environment: OPENAI_API_KEY, OPENAI_BASE_URL, ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL,
 RUBRIC_GATE_JUDGE, RUBRIC_GATE_WRITER.
@@ -63,6 +65,7 @@ const GradeFlags = z.object({
   "max-tokens": int(1, Number.MAX_SAFE_INTEGER).optional(),
   "max-cost": positive.optional(),
   "max-file-bytes": int(1, 1024 * 1024 * 1024).default(256 * 1024),
+  prices: z.string().min(1).optional(),
 });
 export type GradeFlags = z.infer<typeof GradeFlags>;
 
@@ -80,7 +83,8 @@ export class UsageError extends Error {
 /** Parses argv (without node and the script) into a command; environment defaults fill the gaps. */
 export function parseCommand(argv: string[], env: Record<string, string | undefined>): Command {
   const [command, ...rest] = argv;
-  if (command === undefined || command === "--help" || command === "-h" || command === "help") return { command: "help" };
+  if (command === undefined || command === "--help" || command === "-h" || command === "help")
+    return { command: "help" };
   if (command === "--version" || command === "-v") return { command: "version" };
   if (command !== "grade" && command !== "check-rubrics") {
     throw new UsageError(`unknown command "${command}": expected grade or check-rubrics (see --help)`);
@@ -107,6 +111,7 @@ export function parseCommand(argv: string[], env: Record<string, string | undefi
         "max-tokens": { type: "string" },
         "max-cost": { type: "string" },
         "max-file-bytes": { type: "string" },
+        prices: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -118,7 +123,8 @@ export function parseCommand(argv: string[], env: Record<string, string | undefi
   delete values.help;
   if (command === "check-rubrics") {
     const extra = Object.keys(values).filter((k) => k !== "rubrics" && k !== "json");
-    if (extra.length) throw new UsageError(`check-rubrics: --${extra[0]} is a flag of grade, not of check-rubrics`);
+    if (extra.length)
+      throw new UsageError(`check-rubrics: --${extra[0]} is a flag of grade, not of check-rubrics`);
     return {
       command,
       rubrics: typeof values.rubrics === "string" ? values.rubrics : "rubrics/**/*.md",

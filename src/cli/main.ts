@@ -1,9 +1,10 @@
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { planRun } from "../engine/plan.js";
 import { runGrade } from "../engine/run.js";
 import { createWorkspaceSink, createWorkspaceSource } from "../fs/workspace.js";
 import { createModelClient } from "../providers/factory.js";
+import { parsePriceOverrides, type PriceTable } from "../providers/pricing.js";
 import { systemClock } from "../providers/retry.js";
 import { ReportSchema } from "../report/schema.js";
 import { checkRubricGlobs, loadRubrics } from "../rubric/load.js";
@@ -40,9 +41,30 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       return 0;
     case "check-rubrics":
       return checkRubrics(command.rubrics, command.json, io);
-    case "grade":
-      return command.flags["dry-run"] ? dryRun(command.paths, command.flags, io) : grade(command.paths, command.flags, io);
+    case "grade": {
+      let prices: PriceTable | undefined;
+      try {
+        prices = await loadPrices(command.flags.prices, io.cwd);
+      } catch (error) {
+        io.stderr(`rubric-gate: ${(error as Error).message}`);
+        return 2;
+      }
+      return command.flags["dry-run"]
+        ? dryRun(command.paths, command.flags, prices, io)
+        : grade(command.paths, command.flags, prices, io);
+    }
   }
+}
+
+async function loadPrices(path: string | undefined, cwd: string): Promise<PriceTable | undefined> {
+  if (path === undefined) return undefined;
+  let text: string;
+  try {
+    text = await readFile(resolve(cwd, path), "utf8");
+  } catch (error) {
+    throw new Error(`--prices ${path}: cannot read it (${(error as Error).message})`, { cause: error });
+  }
+  return parsePriceOverrides(text, `--prices ${path}`);
 }
 
 async function checkRubrics(pattern: string, json: boolean, io: CliIo): Promise<number> {
@@ -58,13 +80,19 @@ async function checkRubrics(pattern: string, json: boolean, io: CliIo): Promise<
   return 0;
 }
 
-async function dryRun(paths: string[], flags: GradeFlags, io: CliIo): Promise<number> {
+async function dryRun(
+  paths: string[],
+  flags: GradeFlags,
+  prices: PriceTable | undefined,
+  io: CliIo,
+): Promise<number> {
   const plan = await planRun({
     workspace: createWorkspaceSource(io.cwd),
     rubricsGlob: flags.rubrics,
     ...(paths.length ? { paths } : {}),
     judge: flags.judge ?? null,
     maxFileBytes: flags["max-file-bytes"],
+    ...(prices ? { prices } : {}),
   });
   if (plan.problems.length) {
     io.stderr(renderProblems(plan.problems));
@@ -74,9 +102,15 @@ async function dryRun(paths: string[], flags: GradeFlags, io: CliIo): Promise<nu
   return 0;
 }
 
-async function grade(paths: string[], flags: GradeFlags, io: CliIo): Promise<number> {
+async function grade(
+  paths: string[],
+  flags: GradeFlags,
+  prices: PriceTable | undefined,
+  io: CliIo,
+): Promise<number> {
   const clock = systemClock;
-  const deadline = flags["budget-seconds"] === undefined ? undefined : clock.now() + flags["budget-seconds"] * 1000;
+  const deadline =
+    flags["budget-seconds"] === undefined ? undefined : clock.now() + flags["budget-seconds"] * 1000;
   let done = 0;
   let total = 0;
   const workspace = createWorkspaceSource(io.cwd);
@@ -102,6 +136,7 @@ async function grade(paths: string[], flags: GradeFlags, io: CliIo): Promise<num
     ...(deadline === undefined ? {} : { deadline }),
     ...(flags["max-tokens"] === undefined ? {} : { maxTokens: flags["max-tokens"] }),
     ...(flags["max-cost"] === undefined ? {} : { maxCostUsd: flags["max-cost"] }),
+    ...(prices ? { prices } : {}),
     clock,
     ...(io.signal ? { signal: io.signal } : {}),
     toolVersion: VERSION,
@@ -123,7 +158,9 @@ async function grade(paths: string[], flags: GradeFlags, io: CliIo): Promise<num
   for (const file of report.files) {
     if (file.written && file.diff) io.stderr(`Revised ${file.path}:\n${file.diff}`);
   }
-  const noJudge = report.files.filter((f) => f.result === "skipped" && f.reason?.startsWith("no judge configured"));
+  const noJudge = report.files.filter(
+    (f) => f.result === "skipped" && f.reason?.startsWith("no judge configured"),
+  );
   if (noJudge.length > 0 && report.gate.exit_code !== 2) {
     io.stderr(
       `rubric-gate: no judge configured for ${noJudge.length} file(s): pass --judge provider:model (or set RUBRIC_GATE_JUDGE), or use --dry-run`,

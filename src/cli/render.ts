@@ -23,12 +23,21 @@ export function progressLine(file: FileReport, done: number, total: number): str
 
 /** Configuration problems as `file:line: message` with the fix on the next line. */
 export function renderProblems(problems: ConfigProblem[]): string {
-  return problems.map((p) => `${p.file}${p.line > 0 ? `:${p.line}` : ""}: error: ${p.message}\n  fix: ${p.hint}`).join("\n");
+  return problems
+    .map((p) => `${p.file}${p.line > 0 ? `:${p.line}` : ""}: error: ${p.message}\n  fix: ${p.hint}`)
+    .join("\n");
 }
 
 function table(rows: string[][]): string {
   const widths = rows[0]?.map((_, col) => Math.max(...rows.map((r) => (r[col] ?? "").length))) ?? [];
-  return rows.map((r) => r.map((cell, col) => cell.padEnd(widths[col] ?? 0)).join("  ").trimEnd()).join("\n");
+  return rows
+    .map((r) =>
+      r
+        .map((cell, col) => cell.padEnd(widths[col] ?? 0))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
 }
 
 /** The readable end-of-run summary: a table of files, the failing criteria, totals and the gate. */
@@ -64,7 +73,8 @@ export function renderReport(report: Report): string {
     }
   }
   const t = report.totals;
-  const cost = t.cost_usd === null ? "cost unknown (model not in the price table)" : `~$${t.cost_usd.toFixed(4)}`;
+  const cost =
+    t.cost_usd === null ? "cost unknown (model not in the price table)" : `~$${t.cost_usd.toFixed(4)}`;
   out.push(
     "",
     `${t.files} file(s), ${t.calls} model call(s) (${t.judge_calls} judge, ${t.writer_calls} writer), ` +
@@ -91,7 +101,9 @@ export function renderPlan(plan: Plan): string {
   ];
   const graded = plan.entries.filter((e) => !e.skipped).length;
   const cost =
-    plan.costUsd === null ? "cost unknown (no judge, or a model not in the price table)" : `~$${plan.costUsd.toFixed(4)}`;
+    plan.costUsd === null
+      ? "cost unknown (no judge, or a model not in the price table)"
+      : `~$${plan.costUsd.toFixed(4)}`;
   return [
     table(rows),
     "",
@@ -105,7 +117,9 @@ export function renderPlan(plan: Plan): string {
 export function renderRubrics(rubrics: Rubric[]): string {
   const out: string[] = [];
   for (const r of rubrics) {
-    out.push(`${r.path} — ${r.criteria.length} criteria; files: ${r.files.join(", ")}; max_iterations ${r.maxIterations}`);
+    out.push(
+      `${r.path} — ${r.criteria.length} criteria; files: ${r.files.join(", ")}; max_iterations ${r.maxIterations}`,
+    );
     for (const c of r.criteria) {
       out.push(`  ${c.advisory ? "[advisory] " : ""}${c.id}  (line ${c.line})  ${c.text}`);
     }

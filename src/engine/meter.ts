@@ -1,4 +1,4 @@
-import { estimateCostUsd } from "../providers/pricing.js";
+import { estimateCostUsd, type PriceTable } from "../providers/pricing.js";
 import type { ModelAnswer, ModelClient, StructuredRequest } from "../providers/types.js";
 
 /** Usage of the whole run so far, shared by every worker, for the budgets and the totals. */
@@ -10,19 +10,16 @@ export class Meter {
   costUsd = 0;
   unpricedModels = new Set<string>();
 
+  constructor(private readonly prices?: PriceTable) {}
+
   /** Wraps a client so that every answer is counted. */
   wrap(client: ModelClient): ModelClient {
-    const meter = this;
-    return {
-      id: client.id,
-      provider: client.provider,
-      model: client.model,
-      async complete(request: StructuredRequest): Promise<ModelAnswer> {
-        const answer = await client.complete(request);
-        meter.add(client.model, answer);
-        return answer;
-      },
+    const complete = async (request: StructuredRequest): Promise<ModelAnswer> => {
+      const answer = await client.complete(request);
+      this.add(client.model, answer);
+      return answer;
     };
+    return { id: client.id, provider: client.provider, model: client.model, complete };
   }
 
   private add(model: string, answer: ModelAnswer): void {
@@ -30,7 +27,7 @@ export class Meter {
     this.inputTokens += answer.usage.inputTokens;
     this.outputTokens += answer.usage.outputTokens;
     this.cachedInputTokens += answer.usage.cachedInputTokens;
-    const cost = estimateCostUsd(model, answer.usage);
+    const cost = estimateCostUsd(model, answer.usage, this.prices);
     if (cost === null) this.unpricedModels.add(model);
     else this.costUsd += cost;
   }

@@ -1,6 +1,6 @@
 import { buildJudgeMessages, JUDGE_SYSTEM_PROMPT } from "../judge/prompt.js";
 import { judgeJsonSchema } from "../judge/schema.js";
-import { estimateCostUsd } from "../providers/pricing.js";
+import { estimateCostUsd, type PriceTable } from "../providers/pricing.js";
 import type { ConfigProblem } from "../rubric/types.js";
 import { decodeArtifact, DEFAULT_MAX_FILE_BYTES } from "./decode.js";
 import type { FileSource } from "./ports.js";
@@ -42,6 +42,7 @@ export async function planRun(options: {
   paths?: string[];
   judge: string | null;
   maxFileBytes?: number;
+  prices?: PriceTable;
 }): Promise<Plan> {
   const prepared = await prepareRun(options);
   const entries: PlanEntry[] = [];
@@ -79,7 +80,11 @@ export async function planRun(options: {
     entry.outputTokens = 40 + 90 * rubric.criteria.length;
     const model = judge?.slice(judge.indexOf(":") + 1);
     const cost = model
-      ? estimateCostUsd(model, { inputTokens: entry.inputTokens, outputTokens: entry.outputTokens, cachedInputTokens: 0 })
+      ? estimateCostUsd(
+          model,
+          { inputTokens: entry.inputTokens, outputTokens: entry.outputTokens, cachedInputTokens: 0 },
+          options.prices,
+        )
       : null;
     costUsd = cost === null || costUsd === null ? null : costUsd + cost;
   }

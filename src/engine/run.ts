@@ -1,7 +1,7 @@
 import { createTwoFilesPatch } from "diff";
 import { createJudge, type Judge } from "../judge/judge.js";
 import { runOutcomeLoop } from "../loop/loop.js";
-import { estimateCostUsd } from "../providers/pricing.js";
+import { estimateCostUsd, type PriceTable } from "../providers/pricing.js";
 import { ModelError, type ModelClient } from "../providers/types.js";
 import { REPORT_VERSION, type FileReport, type Report, type UsageReport } from "../report/schema.js";
 import type { ConfigProblem, Rubric } from "../rubric/types.js";
@@ -41,6 +41,8 @@ export interface RunOptions {
   deadline?: number;
   maxTokens?: number;
   maxCostUsd?: number;
+  /** Price overrides by model-name prefix (USD per million tokens). */
+  prices?: PriceTable;
   clock: Clock;
   signal?: AbortSignal;
   toolVersion: string;
@@ -59,7 +61,7 @@ export interface RunResult {
 export async function runGrade(options: RunOptions): Promise<RunResult> {
   const started = options.clock.now();
   const startedAt = new Date().toISOString();
-  const meter = new Meter();
+  const meter = new Meter(options.prices);
   const { rubrics, problems, pairs } = await prepareRun(options);
   const revisions: RunResult["revisions"] = new Map();
   const report = (files: FileReport[]): RunResult => ({
@@ -77,14 +79,17 @@ export async function runGrade(options: RunOptions): Promise<RunResult> {
         client = meter.wrap(options.models(spec));
       } catch (error) {
         client =
-          error instanceof ModelError ? error : new ModelError("bad_request", (error as Error).message, undefined, { cause: error });
+          error instanceof ModelError
+            ? error
+            : new ModelError("bad_request", (error as Error).message, undefined, { cause: error });
       }
       clients.set(spec, client);
     }
     return client;
   };
   const budgetExceeded = (): string | null => {
-    if (options.deadline !== undefined && options.clock.now() >= options.deadline) return "the run's time budget ran out";
+    if (options.deadline !== undefined && options.clock.now() >= options.deadline)
+      return "the run's time budget ran out";
     if (options.maxTokens !== undefined && meter.inputTokens + meter.outputTokens >= options.maxTokens) {
       return `the token budget of ${options.maxTokens} was used up`;
     }
@@ -121,7 +126,8 @@ async function gradePair(
     return emptyFile(path, rubric.path, "skipped", "no judge configured (set --judge or RUBRIC_GATE_JUDGE)");
   }
   const judgeClient = clientFor(judgeSpec);
-  if (judgeClient instanceof ModelError) return emptyFile(path, rubric.path, "grader_error", judgeClient.message);
+  if (judgeClient instanceof ModelError)
+    return emptyFile(path, rubric.path, "grader_error", judgeClient.message);
   const judge: Judge = createJudge({ client: judgeClient });
 
   const { writer, reason } = pickWriter(pair, rubric, options, clientFor);
@@ -140,7 +146,9 @@ async function gradePair(
   });
   const { bestContent, ...loop } = outcome;
   const usage = totalUsage(loop.iterations);
-  const diff = loop.changed ? createTwoFilesPatch(`a/${path}`, `b/${path}`, decoded.text, bestContent, "", "") : null;
+  const diff = loop.changed
+    ? createTwoFilesPatch(`a/${path}`, `b/${path}`, decoded.text, bestContent, "", "")
+    : null;
   let written = false;
   if (loop.changed && loop.result !== "grader_error") {
     revisions.set(path, { original: decoded.text, revised: bestContent, rubric: rubric.path });
@@ -156,7 +164,7 @@ async function gradePair(
     diff,
     written,
     usage,
-    cost_usd: fileCost(loop.iterations),
+    cost_usd: fileCost(loop.iterations, options.prices),
   };
 }
 
@@ -166,7 +174,8 @@ function pickWriter(
   options: RunOptions,
   clientFor: (spec: string) => ModelClient | ModelError,
 ): { writer: Writer | ModelError | null; reason: string } {
-  if (!options.revise) return { writer: null, reason: options.reviseOffReason ?? "revision is off (pass --revise)" };
+  if (!options.revise)
+    return { writer: null, reason: options.reviseOffReason ?? "revision is off (pass --revise)" };
   if (!rubric.revise) return { writer: null, reason: `${rubric.path} sets revise: false` };
   const protectedReason = protectedPathReason(pair.path);
   if (protectedReason) return { writer: null, reason: protectedReason };
@@ -211,16 +220,20 @@ function totalUsage(iterations: FileReport["iterations"]): UsageReport {
   return usage;
 }
 
-function fileCost(iterations: FileReport["iterations"]): number | null {
+function fileCost(iterations: FileReport["iterations"], prices: PriceTable | undefined): number | null {
   let cost = 0;
   for (const it of iterations) {
     for (const call of it.calls) {
       const model = call.model.slice(call.model.indexOf(":") + 1);
-      const c = estimateCostUsd(model, {
-        inputTokens: call.usage.input_tokens,
-        outputTokens: call.usage.output_tokens,
-        cachedInputTokens: call.usage.cached_input_tokens,
-      });
+      const c = estimateCostUsd(
+        model,
+        {
+          inputTokens: call.usage.input_tokens,
+          outputTokens: call.usage.output_tokens,
+          cachedInputTokens: call.usage.cached_input_tokens,
+        },
+        prices,
+      );
       if (c === null) return null;
       cost += c;
     }

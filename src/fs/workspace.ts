@@ -44,7 +44,13 @@ async function listFiles(root: string): Promise<string[]> {
     // Tracked files deleted from the work tree are not there to grade.
     return files.filter((file) => existsSync(join(root, file))).sort();
   } catch {
-    const files = await glob("**/*", { cwd: root, dot: true, nodir: true, posix: true, ignore: ALWAYS_IGNORED });
+    const files = await glob("**/*", {
+      cwd: root,
+      dot: true,
+      nodir: true,
+      posix: true,
+      ignore: ALWAYS_IGNORED,
+    });
     return files.sort();
   }
 }

@@ -57,7 +57,8 @@ export function createJudge(options: JudgeOptions): Judge {
       const nonce = (options.nonce ?? makeNonce)(artifact.content);
       const messages = buildJudgeMessages(rubric, artifact, nonce);
       const schema = judgeJsonSchema(rubric);
-      const maxOutputTokens = options.maxOutputTokens ?? Math.min(32_000, 1_024 + 400 * rubric.criteria.length);
+      const maxOutputTokens =
+        options.maxOutputTokens ?? Math.min(32_000, 1_024 + 400 * rubric.criteria.length);
       const calls: CallRecord[] = [];
       let previousError: string | null = null;
 
@@ -82,8 +83,15 @@ export function createJudge(options: JudgeOptions): Judge {
           });
         } catch (error) {
           const modelError =
-            error instanceof ModelError ? error : new ModelError("connection", String(error), undefined, { cause: error });
-          return { kind: "error", error: `judge ${withoutPrefix(modelError.message, client.id)}`, modelError, calls };
+            error instanceof ModelError
+              ? error
+              : new ModelError("connection", String(error), undefined, { cause: error });
+          return {
+            kind: "error",
+            error: `judge ${withoutPrefix(modelError.message, client.id)}`,
+            modelError,
+            calls,
+          };
         }
         const record: CallRecord = {
           role: "judge",

@@ -37,7 +37,11 @@ function defaultRandom(bytes: number): string {
 
 /** Renders the rubric as the judge and the writer see it: description, criteria with ids, guidance. */
 export function renderRubric(rubric: Rubric): string {
-  const lines: string[] = [`Description of the artifact (what it is meant to be):`, rubric.description.trim(), ""];
+  const lines: string[] = [
+    `Description of the artifact (what it is meant to be):`,
+    rubric.description.trim(),
+    "",
+  ];
   lines.push("Criteria:");
   let section: string | undefined;
   for (const criterion of rubric.criteria) {

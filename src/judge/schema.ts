@@ -17,7 +17,8 @@ export function judgeJsonSchema(rubric: Rubric): JsonSchema {
       properties: {
         evidence: {
           type: "string",
-          description: 'A verbatim quote from the artifact that supports the verdict, or "" when there is none.',
+          description:
+            'A verbatim quote from the artifact that supports the verdict, or "" when there is none.',
         },
         explanation: {
           type: "string",
@@ -40,7 +41,8 @@ export function judgeJsonSchema(rubric: Rubric): JsonSchema {
       },
       applicable: {
         type: "boolean",
-        description: "False when the rubric cannot be applied to this artifact or contradicts its description.",
+        description:
+          "False when the rubric cannot be applied to this artifact or contradicts its description.",
       },
       summary: { type: "string", description: "One or two sentences on the artifact as a whole." },
     },
@@ -87,5 +89,5 @@ export function parseJudgeAnswer(
       .join("; ");
     return { ok: false, error: `the answer does not match the schema: ${issues}` };
   }
-  return { ok: true, answer: parsed.data as JudgeAnswer };
+  return { ok: true, answer: parsed.data };
 }

@@ -49,7 +49,11 @@ export async function runOutcomeLoop(input: LoopInput): Promise<LoopOutcome> {
   const iterations: IterationReport[] = [];
   let best: Version | null = null;
 
-  const finish = (result: FileResult, stop: FileReport["stop_reason"], reason: string | null): LoopOutcome => ({
+  const finish = (
+    result: FileResult,
+    stop: FileReport["stop_reason"],
+    reason: string | null,
+  ): LoopOutcome => ({
     result,
     reason,
     stop_reason: stop,
@@ -67,10 +71,15 @@ export async function runOutcomeLoop(input: LoopInput): Promise<LoopOutcome> {
   const halt = stopped();
   if (halt) return finish("interrupted", "budget", halt);
   const grade0 = await judge.grade(rubric, { path: input.path, content: input.original }, input.signal);
-  const first = recordGrade(iterations, rubric, grade0, { kind: "original", content: input.original, from: null });
+  const first = recordGrade(iterations, rubric, grade0, {
+    kind: "original",
+    content: input.original,
+    from: null,
+  });
   if (grade0.kind === "error") return errorOutcome(finish, grade0, input.signal);
   best = { index: 0, content: input.original, failing: first.failing, score: first.score };
-  if (!grade0.applicable) return finish("failed", "not_applicable", grade0.summary || "the rubric does not apply to this file");
+  if (!grade0.applicable)
+    return finish("failed", "not_applicable", grade0.summary || "the rubric does not apply to this file");
   if (first.passed) return finish("satisfied", "satisfied", null);
   if (!input.writer) return finish("needs_revision", "revision_off", input.reviseOffReason);
   if (input.maxIterations === 0) return finish("needs_revision", "revision_off", "max_iterations is 0");
@@ -88,7 +97,9 @@ export async function runOutcomeLoop(input: LoopInput): Promise<LoopOutcome> {
         failing: rubric.criteria
           .filter((c) => base.failing.includes(c.id))
           .map((c) => ({ id: c.id, text: c.text, verdict: verdictOf(baseIteration, c.id) })),
-        passing: rubric.criteria.filter((c) => !base.failing.includes(c.id)).map((c) => ({ id: c.id, text: c.text })),
+        passing: rubric.criteria
+          .filter((c) => !base.failing.includes(c.id))
+          .map((c) => ({ id: c.id, text: c.text })),
         previousRejection: feedback,
       },
       input.signal,
@@ -108,7 +119,8 @@ export async function runOutcomeLoop(input: LoopInput): Promise<LoopOutcome> {
       else {
         content = result.content;
         applied = result.applied;
-        rejection = content === base.content ? "its edits change nothing" : revisionProblem(input.original, content);
+        rejection =
+          content === base.content ? "its edits change nothing" : revisionProblem(input.original, content);
       }
     }
     if (rejection !== null) {
@@ -137,7 +149,11 @@ export async function runOutcomeLoop(input: LoopInput): Promise<LoopOutcome> {
     }
     if (scored.score > base.score) best = { index, content, failing: scored.failing, score: scored.score };
     if (sameSet(scored.failing, base.failing)) {
-      return finish("max_iterations_reached", "no_progress", `revision ${index} fixed none of the failing criteria`);
+      return finish(
+        "max_iterations_reached",
+        "no_progress",
+        `revision ${index} fixed none of the failing criteria`,
+      );
     }
     const broke = scored.failing.filter((id) => !base.failing.includes(id));
     feedback = broke.length
@@ -156,7 +172,8 @@ function errorOutcome(
   grade: Extract<Grade, { kind: "error" }>,
   signal: AbortSignal | undefined,
 ): LoopOutcome {
-  if (grade.modelError?.kind === "aborted" || signal?.aborted) return finish("interrupted", "budget", grade.error);
+  if (grade.modelError?.kind === "aborted" || signal?.aborted)
+    return finish("interrupted", "budget", grade.error);
   return finish("grader_error", "error", grade.error);
 }
 
@@ -234,7 +251,13 @@ function recordGrade(
   iterations: IterationReport[],
   rubric: Rubric,
   grade: Grade,
-  version: { kind: "original" | "revision"; content: string; from: number | null; edits?: number; extraCalls?: CallRecord[] },
+  version: {
+    kind: "original" | "revision";
+    content: string;
+    from: number | null;
+    edits?: number;
+    extraCalls?: CallRecord[];
+  },
 ): { score: number; passed: boolean; failing: string[] } {
   const calls = [...(version.extraCalls ?? []), ...grade.calls];
   const base = {

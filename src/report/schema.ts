@@ -75,7 +75,16 @@ export const FileReportSchema = z.object({
   /** Why the file was skipped, interrupted or errored; how the loop stopped. */
   reason: z.string().nullable(),
   stop_reason: z
-    .enum(["satisfied", "revision_off", "max_iterations", "no_progress", "not_applicable", "error", "budget", "skipped"])
+    .enum([
+      "satisfied",
+      "revision_off",
+      "max_iterations",
+      "no_progress",
+      "not_applicable",
+      "error",
+      "budget",
+      "skipped",
+    ])
     .nullable(),
   iterations: z.array(IterationSchema),
   best_iteration: z.number().int().nonnegative().nullable(),

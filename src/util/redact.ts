@@ -26,6 +26,9 @@ export function redactTokens(text: string): string {
 /** Plain, length-capped, redacted text for annotations and comments (model output is data). */
 export function safeText(text: string, maxLength: number): string {
   // Control characters (bar tab and newline) and bidi overrides could disguise what a reader sees.
-  const plain = redactTokens(text).replace(/[\u0000-\u0008\u000b-\u001f\u007f\u202a-\u202e\u2066-\u2069]/g, "");
+  const plain = redactTokens(text).replace(
+    /[\u0000-\u0008\u000b-\u001f\u007f\u202a-\u202e\u2066-\u2069]/g,
+    "",
+  );
   return plain.length <= maxLength ? plain : plain.slice(0, Math.max(0, maxLength - 1)) + "…";
 }

@@ -17,7 +17,8 @@ export function applyEdits(content: string, edits: readonly Edit[]): EditResult 
     const label = `edit ${index + 1} of ${edits.length}`;
     if (edit.find === "") return { ok: false, error: `${label}: "find" is empty` };
     const first = current.indexOf(edit.find);
-    if (first < 0) return { ok: false, error: `${label}: "find" does not occur in the file (${preview(edit.find)})` };
+    if (first < 0)
+      return { ok: false, error: `${label}: "find" does not occur in the file (${preview(edit.find)})` };
     if (current.indexOf(edit.find, first + 1) >= 0) {
       return {
         ok: false,

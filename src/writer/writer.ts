@@ -17,7 +17,8 @@ const WRITER_SCHEMA: JsonSchema = {
         properties: {
           find: {
             type: "string",
-            description: "Exact text of the current artifact, occurring exactly once (include context to make it unique).",
+            description:
+              "Exact text of the current artifact, occurring exactly once (include context to make it unique).",
           },
           replace: { type: "string", description: "The text that replaces it." },
         },
@@ -105,13 +106,21 @@ export function createWriter(options: WriterOptions): Writer {
           schemaDescription: "Edits to the artifact.",
           schema: WRITER_SCHEMA,
           maxOutputTokens:
-            options.maxOutputTokens ?? Math.min(32_000, 2_048 + Math.ceil(request.artifact.content.length / 2)),
+            options.maxOutputTokens ??
+            Math.min(32_000, 2_048 + Math.ceil(request.artifact.content.length / 2)),
           ...(signal ? { signal } : {}),
         });
       } catch (error) {
         const modelError =
-          error instanceof ModelError ? error : new ModelError("connection", String(error), undefined, { cause: error });
-        return { kind: "error", error: `writer ${withoutPrefix(modelError.message, client.id)}`, modelError, calls: [] };
+          error instanceof ModelError
+            ? error
+            : new ModelError("connection", String(error), undefined, { cause: error });
+        return {
+          kind: "error",
+          error: `writer ${withoutPrefix(modelError.message, client.id)}`,
+          modelError,
+          calls: [],
+        };
       }
       const call: CallRecord = {
         role: "writer",
@@ -121,7 +130,8 @@ export function createWriter(options: WriterOptions): Writer {
         attempts: answer.attempts,
         invalidAnswer: null,
       };
-      if (answer.kind === "truncated") return { kind: "invalid", error: "the writer's answer was truncated", call };
+      if (answer.kind === "truncated")
+        return { kind: "invalid", error: "the writer's answer was truncated", call };
       if (answer.kind === "refused") return { kind: "invalid", error: "the writer refused to answer", call };
       let raw: unknown;
       try {

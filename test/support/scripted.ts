@@ -4,7 +4,14 @@
  * delimiters), and a writer whose edits are computed from the artifact it was sent. Both answer in
  * the real wire format through `startModelServer`, so the SDKs, the validation and the loop are real.
  */
-import { requestSchema, requestSchemaName, requestText, type CapturedRequest, type Handler, type Reply } from "./model-server.js";
+import {
+  requestSchema,
+  requestSchemaName,
+  requestText,
+  type CapturedRequest,
+  type Handler,
+  type Reply,
+} from "./model-server.js";
 
 /** The artifact of a judge or writer request, as it stands between the nonce delimiters. */
 export function artifactOf(req: CapturedRequest): string {
@@ -20,7 +27,8 @@ export function artifactOf(req: CapturedRequest): string {
 
 /** Criterion ids the judge schema asks for, in order. */
 export function criterionIds(req: CapturedRequest): string[] {
-  const criteria = (requestSchema(req)?.properties as Record<string, { required?: string[] }> | undefined)?.criteria;
+  const criteria = (requestSchema(req)?.properties as Record<string, { required?: string[] }> | undefined)
+    ?.criteria;
   return criteria?.required ?? [];
 }
 

@@ -49,7 +49,7 @@ describe("parseRubric on a full rubric", () => {
     expect(rubric.description).toBe("User documentation for the CLI, read by first-time users.");
     expect(rubric.maxIterations).toBe(5);
     expect(rubric.threshold).toBe(0.75);
-    expect(rubric.judge).toBe("anthropic:claude-sonnet-4-5");
+    expect(rubric.judge).toBe("anthropic:claude-sonnet-4-6");
     expect(rubric.writer).toBe("openai-compatible:llama3.1:8b");
     expect(rubric.revise).toBe(false);
   });

@@ -1,0 +1,47 @@
+// The committed bundle, run as a user would run it: `node dist/cli/index.js`, through the real SDK.
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { startModelServer, type ModelServer } from "../support/model-server.js";
+import { assertValidReport } from "../support/report-schema.js";
+import { contains, scripted } from "../support/scripted.js";
+import { makeWorkspace } from "../support/workspace.js";
+
+const run = promisify(execFile);
+const BUNDLE = fileURLToPath(new URL("../../dist/cli/index.js", import.meta.url));
+
+let server: ModelServer;
+beforeAll(async () => {
+  server = await startModelServer(scripted({ judge: { title: contains("# "), install: contains("## Install") } }));
+});
+afterAll(async () => {
+  await server.close();
+});
+
+it("dist/cli/index.js grades a file through the OpenAI SDK and exits with the gate's code", async () => {
+  const ws = await makeWorkspace({
+    "rubrics/page.md": "---\nfiles: ['*.md']\ndescription: A page.\n---\n\n- Has a title. {#title}\n- Has an Install section. {#install}\n",
+    "good.md": "# Good\n\n## Install\n",
+    "bad.md": "# Bad\n",
+  });
+  const env = { PATH: process.env.PATH, OPENAI_API_KEY: "test-key", OPENAI_BASE_URL: server.openaiBaseURL };
+  const failing = await run("node", [BUNDLE, "grade", "--judge", "openai:gpt-4.1", "--json"], { cwd: ws.root, env }).then(
+    () => {
+      throw new Error("expected exit code 1");
+    },
+    (error: { code: number; stdout: string; stderr: string }) => error,
+  );
+  expect(failing.code).toBe(1);
+  const report = JSON.parse(failing.stdout) as { files: Array<{ path: string; result: string }> };
+  assertValidReport(report);
+  expect(report.files.map((f) => [f.path, f.result])).toEqual([
+    ["bad.md", "needs_revision"],
+    ["good.md", "satisfied"],
+  ]);
+  expect(failing.stderr).toContain("[2/2]");
+
+  const passing = await run("node", [BUNDLE, "grade", "good.md", "--judge", "openai:gpt-4.1"], { cwd: ws.root, env });
+  expect(passing.stdout).toContain("Gate: PASSED");
+  await ws.cleanup();
+});

@@ -1,0 +1,90 @@
+import { describe, expect, it } from "vitest";
+import { applyEdits } from "../../src/writer/edits.js";
+import { protectedPathReason, revisionProblem } from "../../src/writer/safety.js";
+
+describe("applyEdits", () => {
+  it("applies edits in order, each on the text the previous one left", () => {
+    const out = applyEdits("a b c", [
+      { find: "b", replace: "B B" },
+      { find: "B B c", replace: "done" },
+    ]);
+    expect(out).toEqual({ ok: true, content: "a done", applied: 2 });
+  });
+
+  it("rejects a find that is missing, repeated or empty, and changes nothing", () => {
+    expect(applyEdits("a b", [{ find: "x", replace: "y" }])).toMatchObject({
+      ok: false,
+      error: /does not occur/,
+    });
+    expect(applyEdits("a a", [{ find: "a", replace: "y" }])).toMatchObject({
+      ok: false,
+      error: /more than once/,
+    });
+    expect(applyEdits("a", [{ find: "", replace: "y" }])).toMatchObject({ ok: false, error: /empty/ });
+    expect(applyEdits("a", [])).toMatchObject({ ok: false, error: /no edits/ });
+  });
+
+  it("a later edit that no longer matches rejects the whole answer", () => {
+    const out = applyEdits("one two", [
+      { find: "one", replace: "1" },
+      { find: "one two", replace: "x" },
+    ]);
+    expect(out.ok).toBe(false);
+  });
+});
+
+describe("revision safety", () => {
+  const original = "# Title\n\n" + "Some paragraph of text.\n".repeat(20);
+
+  it("accepts an ordinary revision", () => {
+    expect(revisionProblem(original, original + "\n## More\n")).toBeNull();
+  });
+
+  it("discards an emptied file", () => {
+    expect(revisionProblem(original, "  \n")).toMatch(/empties/);
+  });
+
+  it("discards a file shrunk by more than half, but not a small one", () => {
+    expect(revisionProblem(original, original.slice(0, 100))).toMatch(/shrinks/);
+    expect(revisionProblem("short text", "tiny")).toBeNull();
+  });
+
+  it("discards a change of line endings in either direction", () => {
+    const crlf = original.replace(/\n/g, "\r\n");
+    expect(revisionProblem(crlf, original)).toMatch(/CRLF to LF/);
+    expect(revisionProblem(original, crlf)).toMatch(/LF to CRLF/);
+    expect(revisionProblem(crlf, crlf + "more\r\n")).toBeNull();
+  });
+
+  it("discards a lost or added byte-order mark", () => {
+    expect(revisionProblem("\uFEFF" + original, original)).toMatch(/byte-order mark/);
+  });
+
+  it("discards token-shaped strings", () => {
+    expect(revisionProblem(original, original + "key: sk-ant-api03-abcdefghijklmnopqrstu\n")).toMatch(
+      /token/,
+    );
+    expect(revisionProblem(original, original + "ghp_" + "a".repeat(36) + "\n")).toMatch(/token/);
+  });
+
+  it("protects workflows, action.yml, CODEOWNERS, agent files, lockfiles and package.json", () => {
+    for (const path of [
+      ".github/workflows/ci.yml",
+      ".github/CODEOWNERS",
+      "action.yml",
+      "sub/action.yaml",
+      "CODEOWNERS",
+      "AGENTS.md",
+      "docs/CLAUDE.md",
+      "package.json",
+      "package-lock.json",
+      "web/yarn.lock",
+      "../outside.md",
+    ]) {
+      expect(protectedPathReason(path), path).not.toBeNull();
+    }
+    for (const path of ["README.md", "docs/github.md", "docs/agents.md.txt", "packages.md"]) {
+      expect(protectedPathReason(path), path).toBeNull();
+    }
+  });
+});
