@@ -38,7 +38,7 @@ const EXPECTED: Record<keyof FrontMatter, string> = {
   threshold: "a number from 0 to 1, e.g. 0.8",
   judge: "`provider:model` with provider openai, anthropic or openai-compatible, e.g. openai:gpt-4.1",
   writer:
-    "`provider:model` with provider openai, anthropic or openai-compatible, e.g. anthropic:claude-sonnet-4-5",
+    "`provider:model` with provider openai, anthropic or openai-compatible, e.g. anthropic:claude-sonnet-4-6",
   revise: "true or false (unquoted)",
 };
 
