@@ -1,0 +1,278 @@
+import * as core from "@actions/core";
+import { getOctokit } from "@actions/github";
+import { retry } from "@octokit/plugin-retry";
+import { throttling } from "@octokit/plugin-throttling";
+
+/** The repository a call is about. */
+export interface RepoRef {
+  owner: string;
+  repo: string;
+}
+
+/** A GitHub account, as far as this tool needs to know it. */
+export interface GitHubUser {
+  login: string;
+  type: string;
+}
+
+export interface CheckAnnotation {
+  path: string;
+  start_line: number;
+  end_line: number;
+  annotation_level: "notice" | "warning" | "failure";
+  message: string;
+  title?: string;
+  raw_details?: string;
+}
+
+export type CheckConclusion = "success" | "failure" | "neutral";
+
+export interface CheckOutput {
+  title: string;
+  summary: string;
+  annotations?: CheckAnnotation[];
+}
+
+export interface CreateCheckRunParams {
+  name: string;
+  head_sha: string;
+  status: "queued" | "in_progress";
+  started_at?: string;
+  details_url?: string;
+  external_id?: string;
+  output?: CheckOutput;
+}
+
+export interface UpdateCheckRunParams {
+  status?: "in_progress" | "completed";
+  conclusion?: CheckConclusion;
+  completed_at?: string;
+  output?: CheckOutput;
+}
+
+export interface CheckRun {
+  id: number;
+  html_url: string | null;
+}
+
+export interface IssueComment {
+  id: number;
+  body: string;
+  html_url: string;
+  user: GitHubUser | null;
+}
+
+export interface Issue {
+  number: number;
+  title: string;
+  body: string;
+  state: string;
+  html_url: string;
+  labels: string[];
+  /** True for pull requests, which the issues API lists too. */
+  is_pull_request: boolean;
+}
+
+export interface UpdateIssueParams {
+  title?: string;
+  body?: string;
+  state?: "open" | "closed";
+  state_reason?: "completed" | "not_planned" | "reopened";
+}
+
+export interface PullRequestFile {
+  filename: string;
+  status: "added" | "removed" | "modified" | "renamed" | "copied" | "changed" | "unchanged";
+  previous_filename?: string;
+  patch?: string;
+}
+
+/** The GitHub calls rubric-gate makes: the reporting modules depend on this, not on Octokit. */
+export interface GitHubApi {
+  createCheckRun(repo: RepoRef, params: CreateCheckRunParams): Promise<CheckRun>;
+  updateCheckRun(repo: RepoRef, checkRunId: number, params: UpdateCheckRunParams): Promise<void>;
+  /** Every comment of an issue or pull request, oldest first (paginated). */
+  listIssueComments(repo: RepoRef, issueNumber: number): Promise<IssueComment[]>;
+  createIssueComment(repo: RepoRef, issueNumber: number, body: string): Promise<IssueComment>;
+  updateIssueComment(repo: RepoRef, commentId: number, body: string): Promise<IssueComment>;
+  /** Every open issue carrying all of the labels (paginated; pull requests included, flagged). */
+  listOpenIssues(repo: RepoRef, labels: string[]): Promise<Issue[]>;
+  createIssue(repo: RepoRef, params: { title: string; body: string; labels: string[] }): Promise<Issue>;
+  updateIssue(repo: RepoRef, issueNumber: number, params: UpdateIssueParams): Promise<Issue>;
+  /** The files of a pull request (paginated; GitHub lists at most 3,000). */
+  listPullRequestFiles(repo: RepoRef, pullNumber: number): Promise<PullRequestFile[]>;
+}
+
+export interface GitHubClientOptions {
+  /** API root; defaults to `GITHUB_API_URL`, then https://api.github.com. */
+  baseUrl?: string;
+  userAgent?: string;
+  /** Retries after a 5xx or network error (plugin-retry); default 3. */
+  retries?: number;
+  /** Milliseconds per second of `retry-after` (tests shrink it); default 1000. */
+  retryAfterBaseValue?: number;
+  /** Where plugin messages go; defaults to the Actions log. */
+  log?: { debug(message: string): void; warning(message: string): void };
+}
+
+/** The most rate-limit retries, and the longest wait GitHub may ask for before one: our deadlines win. */
+const MAX_LIMIT_RETRIES = 2;
+const MAX_RETRY_AFTER_SECONDS = 60;
+
+export type Octokit = ReturnType<typeof getOctokit>;
+
+/** The one place that builds Octokit: Actions defaults, retry and throttling, `GITHUB_API_URL`. */
+export function createOctokit(token: string, options: GitHubClientOptions = {}): Octokit {
+  const log = options.log ?? { debug: core.debug, warning: core.warning };
+  const onLimit =
+    (kind: string) =>
+    (retryAfter: number, request: { method: string; url: string }, _octokit: unknown, retryCount: number) => {
+      const retrying = retryCount < MAX_LIMIT_RETRIES && retryAfter <= MAX_RETRY_AFTER_SECONDS;
+      log.warning(
+        `GitHub ${kind} rate limit on ${request.method} ${request.url}: ` +
+          (retrying
+            ? `retrying in ${retryAfter}s (retry ${retryCount + 1} of ${MAX_LIMIT_RETRIES})`
+            : `giving up (retry-after ${retryAfter}s, ${retryCount} retries made)`),
+      );
+      return retrying;
+    };
+  return getOctokit(
+    token,
+    {
+      baseUrl: options.baseUrl ?? process.env["GITHUB_API_URL"] ?? "https://api.github.com",
+      ...(options.userAgent === undefined ? {} : { userAgent: options.userAgent }),
+      log: {
+        debug: (message: string) => {
+          log.debug(message);
+        },
+        info: (message: string) => {
+          log.debug(message);
+        },
+        warn: (message: string) => {
+          log.warning(message);
+        },
+        error: (message: string) => {
+          log.warning(message);
+        },
+      },
+      retry: { retries: options.retries ?? 3 },
+      throttle: {
+        onRateLimit: onLimit("primary"),
+        onSecondaryRateLimit: onLimit("secondary"),
+        retryAfterBaseValue: options.retryAfterBaseValue ?? 1000,
+      },
+    },
+    retry,
+    throttling,
+  );
+}
+
+/** A `GitHubApi` over a real Octokit (see `createOctokit`). */
+export function createGitHubApi(token: string, options: GitHubClientOptions = {}): GitHubApi {
+  return gitHubApiFrom(createOctokit(token, options));
+}
+
+/** Adapts an Octokit to the narrow `GitHubApi`. */
+export function gitHubApiFrom(octokit: Octokit): GitHubApi {
+  return {
+    async createCheckRun(repo, params) {
+      const { data } = await octokit.rest.checks.create({ ...repo, ...params });
+      return { id: data.id, html_url: data.html_url };
+    },
+    async updateCheckRun(repo, checkRunId, params) {
+      await octokit.rest.checks.update({ ...repo, check_run_id: checkRunId, ...params });
+    },
+    async listIssueComments(repo, issueNumber) {
+      const comments = await octokit.paginate(octokit.rest.issues.listComments, {
+        ...repo,
+        issue_number: issueNumber,
+        per_page: 100,
+      });
+      return comments.map(toIssueComment);
+    },
+    async createIssueComment(repo, issueNumber, body) {
+      const { data } = await octokit.rest.issues.createComment({ ...repo, issue_number: issueNumber, body });
+      return toIssueComment(data);
+    },
+    async updateIssueComment(repo, commentId, body) {
+      const { data } = await octokit.rest.issues.updateComment({ ...repo, comment_id: commentId, body });
+      return toIssueComment(data);
+    },
+    async listOpenIssues(repo, labels) {
+      const issues = await octokit.paginate(octokit.rest.issues.listForRepo, {
+        ...repo,
+        state: "open",
+        labels: labels.join(","),
+        per_page: 100,
+      });
+      return issues.map(toIssue);
+    },
+    async createIssue(repo, params) {
+      const { data } = await octokit.rest.issues.create({ ...repo, ...params });
+      return toIssue(data);
+    },
+    async updateIssue(repo, issueNumber, params) {
+      const { data } = await octokit.rest.issues.update({ ...repo, issue_number: issueNumber, ...params });
+      return toIssue(data);
+    },
+    async listPullRequestFiles(repo, pullNumber) {
+      const files = await octokit.paginate(octokit.rest.pulls.listFiles, {
+        ...repo,
+        pull_number: pullNumber,
+        per_page: 100,
+      });
+      return files.map((file) => ({
+        filename: file.filename,
+        status: file.status,
+        ...(file.previous_filename === undefined ? {} : { previous_filename: file.previous_filename }),
+        ...(file.patch === undefined ? {} : { patch: file.patch }),
+      }));
+    },
+  };
+}
+
+interface RawComment {
+  id: number;
+  body?: string;
+  html_url: string;
+  user: { login: string; type: string } | null;
+}
+
+function toIssueComment(data: RawComment): IssueComment {
+  return {
+    id: data.id,
+    body: data.body ?? "",
+    html_url: data.html_url,
+    user: data.user ? { login: data.user.login, type: data.user.type } : null,
+  };
+}
+
+interface RawIssue {
+  number: number;
+  title: string;
+  body?: string | null;
+  state: string;
+  html_url: string;
+  labels: (string | { name?: string })[];
+  pull_request?: unknown;
+}
+
+function toIssue(data: RawIssue): Issue {
+  return {
+    number: data.number,
+    title: data.title,
+    body: data.body ?? "",
+    state: data.state,
+    html_url: data.html_url,
+    labels: data.labels.map((label) => (typeof label === "string" ? label : (label.name ?? ""))),
+    is_pull_request: data.pull_request != null,
+  };
+}
+
+/** The HTTP status of an Octokit `RequestError`, or undefined for anything else. */
+export function httpStatusOf(error: unknown): number | undefined {
+  if (typeof error === "object" && error !== null && "status" in error && typeof error.status === "number") {
+    return error.status;
+  }
+  return undefined;
+}
