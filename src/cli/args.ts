@@ -87,7 +87,7 @@ export function parseCommand(argv: string[], env: Record<string, string | undefi
     return { command: "help" };
   if (command === "--version" || command === "-v") return { command: "version" };
   if (command !== "grade" && command !== "check-rubrics") {
-    throw new UsageError(`unknown command "${command}": expected grade or check-rubrics (see --help)`);
+    throw new UsageError(`unknown command "${command}" (see --help for the commands)`);
   }
   let parsed;
   try {

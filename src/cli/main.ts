@@ -10,18 +10,16 @@ import { ReportSchema } from "../report/schema.js";
 import { checkRubricGlobs, loadRubrics } from "../rubric/load.js";
 import { VERSION } from "../version.js";
 import { HELP, parseCommand, UsageError, type GradeFlags } from "./args.js";
+import { SUBCOMMANDS } from "./commands/index.js";
+import type { CliIo } from "./io.js";
 import { progressLine, renderPlan, renderProblems, renderReport, renderRubrics } from "./render.js";
 
-export interface CliIo {
-  cwd: string;
-  env: Record<string, string | undefined>;
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-  signal?: AbortSignal;
-}
+export type { CliIo } from "./io.js";
 
 /** Runs one CLI command and returns its exit code (SPEC §6). */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const subcommand = argv[0] === undefined ? undefined : SUBCOMMANDS[argv[0]];
+  if (subcommand) return subcommand.run(argv.slice(1), io);
   let command;
   try {
     command = parseCommand(argv, io.env);
@@ -34,7 +32,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
   switch (command.command) {
     case "help":
-      io.stdout(HELP);
+      io.stdout(helpText());
       return 0;
     case "version":
       io.stdout(VERSION);
@@ -65,6 +63,15 @@ async function loadPrices(path: string | undefined, cwd: string): Promise<PriceT
     throw new Error(`--prices ${path}: cannot read it (${(error as Error).message})`, { cause: error });
   }
   return parsePriceOverrides(text, `--prices ${path}`);
+}
+
+function helpText(): string {
+  const extra = Object.entries(SUBCOMMANDS).map(
+    ([name, c]) => `  rubric-gate ${name.padEnd(26)}${c.summary}`,
+  );
+  return extra.length
+    ? HELP.replace("  rubric-gate --help", `${extra.join("\n")}\n  rubric-gate --help`)
+    : HELP;
 }
 
 async function checkRubrics(pattern: string, json: boolean, io: CliIo): Promise<number> {

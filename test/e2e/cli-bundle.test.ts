@@ -13,7 +13,9 @@ const BUNDLE = fileURLToPath(new URL("../../dist/cli/index.js", import.meta.url)
 
 let server: ModelServer;
 beforeAll(async () => {
-  server = await startModelServer(scripted({ judge: { title: contains("# "), install: contains("## Install") } }));
+  server = await startModelServer(
+    scripted({ judge: { title: contains("# "), install: contains("## Install") } }),
+  );
 });
 afterAll(async () => {
   await server.close();
@@ -21,12 +23,16 @@ afterAll(async () => {
 
 it("dist/cli/index.js grades a file through the OpenAI SDK and exits with the gate's code", async () => {
   const ws = await makeWorkspace({
-    "rubrics/page.md": "---\nfiles: ['*.md']\ndescription: A page.\n---\n\n- Has a title. {#title}\n- Has an Install section. {#install}\n",
+    "rubrics/page.md":
+      "---\nfiles: ['*.md']\ndescription: A page.\n---\n\n- Has a title. {#title}\n- Has an Install section. {#install}\n",
     "good.md": "# Good\n\n## Install\n",
     "bad.md": "# Bad\n",
   });
   const env = { PATH: process.env.PATH, OPENAI_API_KEY: "test-key", OPENAI_BASE_URL: server.openaiBaseURL };
-  const failing = await run("node", [BUNDLE, "grade", "--judge", "openai:gpt-4.1", "--json"], { cwd: ws.root, env }).then(
+  const failing = await run("node", [BUNDLE, "grade", "--judge", "openai:gpt-4.1", "--json"], {
+    cwd: ws.root,
+    env,
+  }).then(
     () => {
       throw new Error("expected exit code 1");
     },
@@ -41,7 +47,10 @@ it("dist/cli/index.js grades a file through the OpenAI SDK and exits with the ga
   ]);
   expect(failing.stderr).toContain("[2/2]");
 
-  const passing = await run("node", [BUNDLE, "grade", "good.md", "--judge", "openai:gpt-4.1"], { cwd: ws.root, env });
+  const passing = await run("node", [BUNDLE, "grade", "good.md", "--judge", "openai:gpt-4.1"], {
+    cwd: ws.root,
+    env,
+  });
   expect(passing.stdout).toContain("Gate: PASSED");
   await ws.cleanup();
 });
