@@ -101,6 +101,10 @@ export interface GitHubApi {
   updateIssue(repo: RepoRef, issueNumber: number, params: UpdateIssueParams): Promise<Issue>;
   /** The files of a pull request (paginated; GitHub lists at most 3,000). */
   listPullRequestFiles(repo: RepoRef, pullNumber: number): Promise<PullRequestFile[]>;
+  /** Paths of every file (blob) in a commit's tree. */
+  listTree(repo: RepoRef, commitSha: string): Promise<string[]>;
+  /** A file's bytes at a commit, or null when it does not exist there. */
+  getFileContent(repo: RepoRef, path: string, ref: string): Promise<Uint8Array | null>;
 }
 
 export interface GitHubClientOptions {
@@ -227,6 +231,25 @@ export function gitHubApiFrom(octokit: Octokit): GitHubApi {
         ...(file.previous_filename === undefined ? {} : { previous_filename: file.previous_filename }),
         ...(file.patch === undefined ? {} : { patch: file.patch }),
       }));
+    },
+    async listTree(repo, commitSha) {
+      const { data } = await octokit.rest.git.getTree({ ...repo, tree_sha: commitSha, recursive: "1" });
+      if (data.truncated) {
+        throw new Error(
+          `the tree of ${commitSha} is too large for one API call; rubrics cannot be listed from it`,
+        );
+      }
+      return data.tree.flatMap((entry) => (entry.type === "blob" && entry.path ? [entry.path] : []));
+    },
+    async getFileContent(repo, path, ref) {
+      try {
+        const { data } = await octokit.rest.repos.getContent({ ...repo, path, ref });
+        if (Array.isArray(data) || data.type !== "file" || !("content" in data)) return null;
+        return new Uint8Array(Buffer.from(data.content, "base64"));
+      } catch (error) {
+        if (httpStatusOf(error) === 404) return null;
+        throw error;
+      }
     },
   };
 }

@@ -207,6 +207,8 @@ export interface GitHubServerOptions {
   refs?: Record<string, string>;
   /** File contents on the default branch (`repos/get-content`). */
   contents?: Record<string, string>;
+  /** File contents at given commits (`repos/get-content?ref=SHA`, `git/get-tree`). */
+  contentsAt?: Record<string, Record<string, string>>;
   /** Also check answers against the response schemas (default true). */
   validateResponses?: boolean;
 }
@@ -312,6 +314,7 @@ export interface GitHubState {
   reviewComments: StoredReviewComment[];
   refs: Map<string, string>;
   contents: Map<string, string>;
+  contentsAt: Map<string, Map<string, string>>;
 }
 
 export interface InjectedResponse {
@@ -358,6 +361,9 @@ export async function startGitHubServer(options: GitHubServerOptions): Promise<G
     reviewComments: [],
     refs: new Map(Object.entries(options.refs ?? {})),
     contents: new Map(Object.entries(options.contents ?? {})),
+    contentsAt: new Map(
+      Object.entries(options.contentsAt ?? {}).map(([sha, files]) => [sha, new Map(Object.entries(files))]),
+    ),
   };
   let nextId = 1000;
   const labelIds = new Map<string, number>();
@@ -1271,9 +1277,31 @@ export async function startGitHubServer(options: GitHubServerOptions): Promise<G
         },
       };
     },
+    "git/get-tree": (ctx) => {
+      const sha = String(ctx.params["tree_sha"]);
+      const files = state.contentsAt.get(sha) ?? (sha === "main" ? state.contents : undefined);
+      if (files === undefined) return notFound;
+      return {
+        status: 200,
+        body: {
+          sha,
+          url: `${base}${repoPath}/git/trees/${sha}`,
+          truncated: false,
+          tree: [...files.keys()].sort().map((path) => ({
+            path,
+            mode: "100644",
+            type: "blob",
+            sha: "e".repeat(40),
+            size: Buffer.byteLength(files.get(path) ?? ""),
+            url: `${base}${repoPath}/git/blobs/${"e".repeat(40)}`,
+          })),
+        },
+      };
+    },
     "repos/get-content": (ctx) => {
       const path = String(ctx.params["path"]);
-      const content = state.contents.get(path);
+      const ref = typeof ctx.query["ref"] === "string" ? ctx.query["ref"] : undefined;
+      const content = (ref === undefined ? state.contents : state.contentsAt.get(ref))?.get(path);
       if (content === undefined) return notFound;
       const bytes = Buffer.from(content, "utf8");
       const url = `${base}${repoPath}/contents/${path}`;

@@ -1,0 +1,80 @@
+import { z } from "zod";
+
+const spec = z
+  .string()
+  .regex(/^(openai|anthropic|openai-compatible):\S+$/, "expected provider:model, e.g. openai:gpt-4.1");
+const wholeNumber = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, `expected a whole number from ${min} to ${max}`)
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+const positive = z
+  .string()
+  .regex(/^\d+(\.\d+)?$/, "expected a positive number")
+  .transform(Number)
+  .pipe(z.number().positive());
+const bool = z.enum(["true", "false"], { message: "expected true or false" }).transform((v) => v === "true");
+
+/** The Action's inputs (action.yml), each validated; an empty input takes its default. */
+const InputsSchema = z.object({
+  rubrics: z.string().default("rubrics/**/*.md"),
+  paths: z.string().default(""),
+  judge: spec.optional(),
+  writer: spec.optional(),
+  "openai-api-key": z.string().optional(),
+  "anthropic-api-key": z.string().optional(),
+  "openai-base-url": z.url({ message: "expected a URL, e.g. https://gateway.example.com/v1" }).optional(),
+  "anthropic-base-url": z.url({ message: "expected a URL" }).optional(),
+  "json-mode": z.enum(["schema", "prompt"]).default("schema"),
+  revise: z
+    .enum(["off"], { message: "expected off (suggest, commit and pr are not available yet)" })
+    .default("off"),
+  "max-iterations": wholeNumber(0, 20).optional(),
+  concurrency: wholeNumber(1, 64).default(4),
+  "check-name": z.string().min(1).max(100).default("rubric-gate"),
+  comment: bool.default(true),
+  "fail-on": z.enum(["blocking", "advisory", "never"]).default("blocking"),
+  "on-grader-error": z.enum(["failure", "neutral"]).default("failure"),
+  "github-token": z.string().optional(),
+  "timeout-seconds": positive.default(120),
+  "budget-seconds": positive.optional(),
+  "max-tokens": wholeNumber(1, Number.MAX_SAFE_INTEGER).optional(),
+  "max-cost": positive.optional(),
+  "max-file-bytes": wholeNumber(1, 1024 * 1024 * 1024).default(256 * 1024),
+});
+export type Inputs = z.infer<typeof InputsSchema>;
+export const INPUT_NAMES = Object.keys(InputsSchema.shape) as (keyof Inputs)[];
+
+/** A bad input: names the input, quotes the value and says the expected form. */
+export class InputError extends Error {
+  override readonly name = "InputError";
+}
+
+/** Reads and validates every input through `getInput` (core.getInput in the Action). */
+export function readInputs(getInput: (name: string) => string): Inputs {
+  const raw: Record<string, string> = {};
+  for (const name of INPUT_NAMES) {
+    const value = getInput(name).trim();
+    if (value !== "") raw[name] = value;
+  }
+  const parsed = InputsSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? "");
+      const secret = name.endsWith("-key") || name === "github-token";
+      const value = secret ? "(hidden)" : JSON.stringify(raw[name]);
+      return `input "${name}" = ${value}: ${issue.message}`;
+    });
+    throw new InputError(problems.join("; "));
+  }
+  return parsed.data;
+}
+
+/** The `paths` input as a list of globs (one per line, or comma-separated). */
+export function pathGlobs(inputs: Inputs): string[] {
+  return inputs.paths
+    .split(/[\n,]/)
+    .map((p) => p.trim())
+    .filter(Boolean);
+}
