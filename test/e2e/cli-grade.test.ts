@@ -248,6 +248,26 @@ describe.each(PROVIDERS)("grade through the $name SDK", ({ name, judge }) => {
     await ws.cleanup();
   });
 
+  it("a truncated answer is retried once with twice the output budget", async () => {
+    const doc = "# Widget\n\n## Install\n\n## Usage\n\n## Errors\n";
+    const ws = await makeWorkspace({ "rubrics/guide.md": RUBRIC, "docs/guide.md": doc });
+    const ok = scripted({ judge: RULES });
+    let calls = 0;
+    server.setHandler((req) => (calls++ === 0 ? { truncated: true, text: '{"criteria": {"ins' } : ok(req)));
+    const run = await cli(["grade", "--judge", judge, "--report", "report.json"], ws.root, envFor(name));
+    expect(run.code).toBe(0);
+    const budget = (i: number) => {
+      const body = server.requests[i]?.body as Record<string, number>;
+      return body["max_completion_tokens"] ?? body["max_tokens"] ?? 0;
+    };
+    expect(server.requests).toHaveLength(2);
+    expect(budget(0)).toBeGreaterThan(0);
+    expect(budget(1)).toBe(budget(0) * 2);
+    const call = (await readReport(ws.root)).files[0]?.iterations[0]?.calls[0];
+    expect(call?.invalid_answer).toContain("truncated");
+    await ws.cleanup();
+  });
+
   it("a missing criterion in the answer is never a pass", async () => {
     const doc = "# Widget\n\n## Install\n\n## Usage\n\n## Errors\n\nREADME\n";
     const ws = await makeWorkspace({ "rubrics/guide.md": RUBRIC, "docs/guide.md": doc });
