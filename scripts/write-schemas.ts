@@ -1,5 +1,8 @@
-// Writes the published JSON Schema of the report from its zod schema (`npm run schema`).
+// Writes the published JSON Schemas from their zod schemas (`npm run schema`): the grading report and
+// the calibration report.
 import { writeFileSync } from "node:fs";
+import { calibrationJsonSchema } from "../src/calibrate/schema.js";
 import { reportJsonSchema } from "../src/report/json-schema.js";
 
 writeFileSync("schema/report.schema.json", JSON.stringify(reportJsonSchema(), null, 2) + "\n");
+writeFileSync("schema/calibration.schema.json", JSON.stringify(calibrationJsonSchema(), null, 2) + "\n");

@@ -1,6 +1,7 @@
 import type { Plan } from "../engine/plan.js";
 import type { FileReport, Report } from "../report/schema.js";
 import type { ConfigProblem, Rubric } from "../rubric/types.js";
+import { safeText } from "../util/redact.js";
 
 const RESULT_MARK: Record<FileReport["result"], string> = {
   satisfied: "✔ satisfied",
@@ -16,9 +17,12 @@ const RESULT_MARK: Record<FileReport["result"], string> = {
 export function progressLine(file: FileReport, done: number, total: number): string {
   const score = file.best_score === null ? "" : ` score ${file.best_score.toFixed(2)}`;
   const revisions = Math.max(0, file.iterations.length - 1);
-  const detail = file.result === "skipped" || file.result === "grader_error" ? ` — ${file.reason ?? ""}` : "";
+  const detail =
+    file.result === "skipped" || file.result === "grader_error"
+      ? ` — ${safeText(file.reason ?? "", 2_000)}`
+      : "";
   const revised = revisions ? `, ${revisions} revision${revisions === 1 ? "" : "s"}` : "";
-  return `[${done}/${total}] ${file.path} (${file.rubric}): ${file.result}${score}${revised}${detail}`;
+  return `[${done}/${total}] ${safeText(file.path, 500)} (${file.rubric}): ${file.result}${score}${revised}${detail}`;
 }
 
 /** Configuration problems as `file:line: message` with the fix on the next line. */
@@ -51,7 +55,7 @@ export function renderReport(report: Report): string {
       table([
         ["FILE", "RUBRIC", "RESULT", "SCORE", "ITER"],
         ...report.files.map((f) => [
-          f.path,
+          safeText(f.path, 500),
           f.rubric,
           RESULT_MARK[f.result],
           f.best_score === null ? "-" : f.best_score.toFixed(2),
@@ -65,11 +69,18 @@ export function renderReport(report: Report): string {
     const best = file.iterations[file.best_iteration ?? file.iterations.length - 1];
     const failing = Object.entries(best?.verdicts ?? {}).filter(([, v]) => v.verdict === "fail");
     if (!failing.length && !file.reason) continue;
-    out.push("", `${file.path} — ${file.result}${file.reason ? `: ${file.reason}` : ""}`);
+    // Model output and file names are data: redacted, without control or bidi characters.
+    const reason = file.reason ? `: ${safeText(file.reason, 2_000)}` : "";
+    out.push("", `${safeText(file.path, 500)} — ${file.result}${reason}`);
     for (const [id, v] of failing) {
       const at = v.line ? `:${v.line}` : "";
       const unverified = v.evidence && !v.evidence_verified ? " (evidence not found in the file)" : "";
-      out.push(`  ${v.advisory ? "warning" : "fail"} ${id}${at}: ${v.explanation}${unverified}`);
+      const votes = v.votes
+        ? ` (${v.uncertain ? "uncertain, " : ""}votes ${v.votes.pass} pass / ${v.votes.fail} fail)`
+        : "";
+      out.push(
+        `  ${v.advisory ? "warning" : "fail"} ${id}${at}${votes}: ${safeText(v.explanation, 2_000)}${unverified}`,
+      );
     }
   }
   const t = report.totals;
@@ -80,6 +91,9 @@ export function renderReport(report: Report): string {
     `${t.files} file(s), ${t.calls} model call(s) (${t.judge_calls} judge, ${t.writer_calls} writer), ` +
       `${t.input_tokens} input + ${t.output_tokens} output tokens (${t.cached_input_tokens} cached), ${cost}, ${(t.wall_ms / 1000).toFixed(1)} s`,
   );
+  if (t.cached_grades) out.push(`${t.cached_grades} grade(s) came from the verdict cache (no model call).`);
+  const interrupted = report.files.filter((f) => f.result === "interrupted").length;
+  if (interrupted) out.push(`${interrupted} file(s) interrupted before grading finished (reasons above).`);
   const g = report.gate;
   out.push(g.passed ? "Gate: PASSED" : `Gate: FAILED (exit ${g.exit_code})`);
   return out.join("\n");
@@ -108,9 +122,16 @@ export function renderPlan(plan: Plan): string {
     table(rows),
     "",
     `Dry run: ${graded} file(s) to grade, ${plan.entries.length - graded} skipped; no model was called.`,
-    `Iteration 0 (one judge call per file): ~${plan.inputTokens} input + ~${plan.outputTokens} output tokens, ${cost}.`,
+    `Iteration 0 (${judgeCallsText(plan)}): ~${plan.inputTokens} input + ~${plan.outputTokens} output tokens, ${cost}.`,
     "Each revision (--revise) adds one writer call and one judge call per file, up to the rubric's max_iterations.",
   ].join("\n");
+}
+
+function judgeCallsText(plan: Plan): string {
+  const calls = new Set(plan.entries.filter((e) => !e.skipped).map((e) => Math.max(1, e.judgeCalls)));
+  const [only] = calls;
+  if (calls.size > 1) return "judge calls per file vary with the rubric's judge";
+  return only === undefined || only === 1 ? "one judge call per file" : `${only} judge calls per file`;
 }
 
 /** `check-rubrics`: every rubric with its criteria and ids. */

@@ -25,10 +25,14 @@ export function redactTokens(text: string): string {
 
 /** Plain, length-capped, redacted text for annotations and comments (model output is data). */
 export function safeText(text: string, maxLength: number): string {
-  // Control characters (bar tab and newline) and bidi overrides could disguise what a reader sees.
-  const plain = redactTokens(text).replace(
-    /[\u0000-\u0008\u000b-\u001f\u007f\u202a-\u202e\u2066-\u2069]/g,
-    "",
+  // Control characters (bar tab and newline), bidi controls and zero-width characters could disguise
+  // what a reader sees. They go first: removed after redaction, they would join the halves of a token
+  // they split ("ghp_\u0001abc…") into one that no pattern saw.
+  const plain = redactTokens(
+    text.replace(
+      /[\u0000-\u0008\u000b-\u001f\u007f\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g,
+      "",
+    ),
   );
   return plain.length <= maxLength ? plain : plain.slice(0, Math.max(0, maxLength - 1)) + "…";
 }

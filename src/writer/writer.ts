@@ -1,5 +1,5 @@
 import { withoutPrefix, type CallRecord, type CriterionVerdict } from "../judge/judge.js";
-import { makeNonce, renderRubric, type Artifact } from "../judge/prompt.js";
+import { makeNonce, promptSafePath, renderRubric, type Artifact } from "../judge/prompt.js";
 import { ModelError, type JsonSchema, type ModelClient } from "../providers/types.js";
 import type { Rubric } from "../rubric/types.js";
 import { WriterAnswerSchema, type Edit } from "./edits.js";
@@ -79,7 +79,7 @@ export function buildWriterMessage(request: RevisionRequest, nonce: string): str
   }
   lines.push(
     "",
-    `The artifact is the file \`${artifact.path.replace(/`/g, "")}\`; its line endings are ${eol}. NONCE: ${nonce}.`,
+    `The artifact is the file \`${promptSafePath(artifact.path)}\`; its line endings are ${eol}. NONCE: ${nonce}.`,
     "",
     `<artifact-${nonce}>\n${artifact.content}\n</artifact-${nonce}>`,
   );

@@ -1,0 +1,191 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname, relative, resolve } from "node:path";
+import { z } from "zod";
+import { calibrate } from "../../calibrate/calibrate.js";
+import { examplesDir, loadExamples } from "../../calibrate/examples.js";
+import { exampleLine, renderCalibration } from "../../calibrate/render.js";
+import { CalibrationReportSchema } from "../../calibrate/schema.js";
+import { Meter } from "../../engine/meter.js";
+import { createWorkspaceSource } from "../../fs/workspace.js";
+import { createJudge, type Judge } from "../../judge/judge.js";
+import { createPanelJudge } from "../../judge/panel.js";
+import { createModelClient } from "../../providers/factory.js";
+import { systemClock } from "../../providers/retry.js";
+import { ModelError } from "../../providers/types.js";
+import { parseRubric } from "../../rubric/parse.js";
+import { VERSION } from "../../version.js";
+import type { CliIo } from "../io.js";
+import { renderProblems } from "../render.js";
+import type { Subcommand } from "./index.js";
+import { decimal, modelSpec, parseFlags, wholeNumber } from "./flags.js";
+
+const HELP = `rubric-gate calibrate RUBRIC [options]
+
+Runs the judge on the labeled examples kept beside RUBRIC (rubrics/docs.md → rubrics/docs.examples/*.md)
+and measures it against their labels: agreement, Cohen's kappa, false-pass rate (leniency), false-fail
+rate and the confusion matrix, per criterion, for all criteria pooled and for the file's result.
+
+An example is a markdown file: YAML front matter with its labels, then the artifact.
+  ---
+  expect: { states-scope: pass, names-limits: fail }   # per criterion id
+  expect_result: needs_revision                        # and/or the whole file
+  path: docs/guide.md                                  # optional: the path the judge is told
+  ---
+  # The artifact …
+
+Options:
+  --judge PROVIDER:MODEL  the judge (default: the rubric's judge, else $RUBRIC_GATE_JUDGE); give it
+                          more than once to calibrate a panel
+  --samples N             judge each example N times (1-9, default 1): the majority verdict counts,
+                          and each criterion's flip rate says how often the samples disagreed
+  --min-kappa K           exit 1 when a labeled criterion, all criteria or the result has kappa < K
+                          (or an undefined kappa: every label and verdict the same)
+  --max-false-pass R      exit 1 when a labeled row's false-pass rate is over R (or unmeasured:
+                          no example labeled fail)
+  --report FILE           write the JSON result (schema/calibration.schema.json)
+  --json                  print the JSON result to stdout
+  --concurrency N         examples judged at once (default 4)
+  --timeout SECONDS       per model call (default 120)
+  --json-mode MODE        schema (default) or prompt
+
+Exit codes: 0 the gates passed (or none was set); 1 a gate was violated; 2 usage or configuration
+error; 3 the judge could not be used.`;
+
+const Flags = z.object({
+  judge: z.array(modelSpec).default([]),
+  samples: wholeNumber(1, 9).default(1),
+  "min-kappa": decimal(-1, 1).optional(),
+  "max-false-pass": decimal(0, 1).optional(),
+  report: z.string().min(1).optional(),
+  json: z.boolean().default(false),
+  concurrency: wholeNumber(1, 64).default(4),
+  timeout: decimal(0.001, 86_400).default(120),
+  "json-mode": z.enum(["schema", "prompt"]).default("schema"),
+});
+
+/** `rubric-gate calibrate RUBRIC`: how far the judge agrees with labeled examples. */
+export const calibrateCommand: Subcommand = {
+  summary: "measure the judge against RUBRIC's labeled examples",
+  run: runCalibrate,
+};
+
+async function runCalibrate(argv: string[], io: CliIo): Promise<number> {
+  const flags = parseFlags(
+    "calibrate",
+    argv,
+    {
+      judge: { type: "string", multiple: true },
+      samples: { type: "string" },
+      "min-kappa": { type: "string" },
+      "max-false-pass": { type: "string" },
+      report: { type: "string" },
+      json: { type: "boolean" },
+      concurrency: { type: "string" },
+      timeout: { type: "string" },
+      "json-mode": { type: "string" },
+    },
+    Flags,
+  );
+  if (!flags.ok) return usage(io, flags.message);
+  if (flags.help) {
+    io.stdout(HELP);
+    return 0;
+  }
+  const [target, ...extra] = flags.positionals;
+  if (target === undefined || extra.length > 0) {
+    return usage(io, "calibrate: give exactly one rubric file, e.g. rubric-gate calibrate rubrics/docs.md");
+  }
+  const options = flags.values;
+
+  const workspace = createWorkspaceSource(io.cwd);
+  const rubricPath = relative(io.cwd, resolve(io.cwd, target)).replace(/\\/g, "/");
+  const bytes = rubricPath.endsWith(".md") ? await workspace.read(rubricPath) : null;
+  if (bytes === null) {
+    return usage(io, `calibrate: ${target} is not a rubric file (expected an existing .md file)`);
+  }
+  const parsed = parseRubric(rubricPath, new TextDecoder().decode(bytes));
+  if (!parsed.ok) {
+    io.stderr(renderProblems(parsed.problems));
+    return 2;
+  }
+  const rubric = parsed.rubric;
+  const { examples, problems } = await loadExamples(workspace, rubric);
+  if (problems.length > 0) {
+    io.stderr(renderProblems(problems));
+    return 2;
+  }
+
+  const fromEnv = io.env.RUBRIC_GATE_JUDGE?.trim() || undefined;
+  if (options.judge.length === 0 && !rubric.judge && fromEnv !== undefined) {
+    const checked = modelSpec.safeParse(fromEnv);
+    if (!checked.success)
+      return usage(
+        io,
+        `$RUBRIC_GATE_JUDGE ${JSON.stringify(fromEnv)}: ${checked.error.issues[0]?.message ?? "invalid"}`,
+      );
+  }
+  const judges =
+    options.judge.length > 0 ? options.judge : rubric.judge ? [rubric.judge] : fromEnv ? [fromEnv] : [];
+  if (judges.length === 0) {
+    io.stderr(
+      "rubric-gate: calibrate: no judge configured: pass --judge provider:model, set RUBRIC_GATE_JUDGE, or set `judge` in the rubric",
+    );
+    return 3;
+  }
+  if (options.judge.length > 0 && rubric.judge && !options.judge.includes(rubric.judge)) {
+    io.stderr(`note: ${rubric.path} sets judge ${rubric.judge}; calibrating ${judges.join(" + ")} as asked`);
+  }
+
+  const meter = new Meter();
+  const members: Judge[] = [];
+  for (const spec of judges) {
+    let client;
+    try {
+      client = createModelClient(spec, {
+        env: io.env,
+        timeoutMs: options.timeout * 1000,
+        jsonMode: options["json-mode"],
+        retry: { clock: systemClock },
+        role: "judge",
+      });
+    } catch (error) {
+      io.stderr(`rubric-gate: calibrate: ${(error as Error).message}`);
+      return error instanceof ModelError ? 3 : 2;
+    }
+    const counted = meter.wrap(client);
+    for (let sample = 0; sample < options.samples; sample++) members.push(createJudge({ client: counted }));
+  }
+
+  io.stderr(`Calibrating ${rubric.path} on ${examples.length} example(s) from ${examplesDir(rubric.path)}/`);
+  const report = CalibrationReportSchema.parse(
+    await calibrate({
+      rubric,
+      examples,
+      judge: createPanelJudge(members),
+      judges,
+      samples: options.samples,
+      concurrency: options.concurrency,
+      minKappa: options["min-kappa"] ?? null,
+      maxFalsePass: options["max-false-pass"] ?? null,
+      meter,
+      clock: systemClock,
+      ...(io.signal ? { signal: io.signal } : {}),
+      toolVersion: VERSION,
+      onExample: (example, done, total) => {
+        io.stderr(exampleLine(example, done, total));
+      },
+    }),
+  );
+  if (options.report) {
+    const file = resolve(io.cwd, options.report);
+    await mkdir(dirname(file), { recursive: true });
+    await writeFile(file, JSON.stringify(report, null, 2) + "\n");
+  }
+  io.stdout(options.json ? JSON.stringify(report, null, 2) : renderCalibration(report));
+  return report.exit_code;
+}
+
+function usage(io: CliIo, message: string): number {
+  io.stderr(`rubric-gate: ${message}`);
+  return 2;
+}

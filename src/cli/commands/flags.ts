@@ -1,0 +1,65 @@
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { z } from "zod";
+
+/** `provider:model`. */
+export const modelSpec = z
+  .string()
+  .regex(/^(openai|anthropic|openai-compatible):\S+$/, "expected provider:model, e.g. openai:gpt-4.1");
+
+/** A whole number from min to max, given as a flag's string. */
+export const wholeNumber = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, `expected a whole number from ${min} to ${max}`)
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+
+/** A decimal number from min to max, given as a flag's string. */
+export const decimal = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^-?\d+(\.\d+)?$/, `expected a number from ${min} to ${max}`)
+    .transform(Number)
+    .pipe(z.number().min(min).max(max));
+
+export type Parsed<T> =
+  { ok: true; values: T; positionals: string[]; help: boolean } | { ok: false; message: string };
+
+/**
+ * Parses a subcommand's argv with `node:util` parseArgs, then validates the values with zod. A bad
+ * flag's message names the flag, quotes the value and says the expected form.
+ */
+export function parseFlags<S extends z.ZodType>(
+  command: string,
+  argv: string[],
+  options: NonNullable<ParseArgsConfig["options"]>,
+  schema: S,
+): Parsed<z.output<S>> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: { ...options, help: { type: "boolean", short: "h" } },
+    });
+  } catch (error) {
+    return { ok: false, message: `${command}: ${(error as Error).message} (see ${command} --help)` };
+  }
+  const values: Record<string, unknown> = { ...parsed.values };
+  const help = values.help === true;
+  delete values.help;
+  const result = schema.safeParse(values);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const flag = String(issue?.path[0] ?? "");
+    const entry = issue?.path[1];
+    const raw = values[flag];
+    const value: unknown = Array.isArray(raw) && typeof entry === "number" ? (raw as unknown[])[entry] : raw;
+    return {
+      ok: false,
+      message: `${command}: --${flag} ${JSON.stringify(value)}: ${issue?.message ?? "invalid"}`,
+    };
+  }
+  return { ok: true, values: result.data, positionals: parsed.positionals, help };
+}

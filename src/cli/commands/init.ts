@@ -1,0 +1,148 @@
+import { existsSync } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
+import { basename, dirname, extname, relative, resolve } from "node:path";
+import { z } from "zod";
+import { requestDraft, renderDraft } from "../../draft/draft.js";
+import { decodeArtifact, DEFAULT_MAX_FILE_BYTES } from "../../engine/decode.js";
+import { createWorkspaceSource } from "../../fs/workspace.js";
+import { lintRubric } from "../../lint/lint.js";
+import { createModelClient } from "../../providers/factory.js";
+import { systemClock } from "../../providers/retry.js";
+import { ModelError } from "../../providers/types.js";
+import { parseRubric } from "../../rubric/parse.js";
+import type { CliIo } from "../io.js";
+import { renderProblems } from "../render.js";
+import type { Subcommand } from "./index.js";
+import { decimal, modelSpec, parseFlags } from "./flags.js";
+import { renderFindings } from "./lint-rubric.js";
+
+const HELP = `rubric-gate init --from GOOD_FILE [--out RUBRIC] [options]
+
+Drafts a rubric from a known-good artifact with the writer model: a description, files globs and
+criteria, written as a rubric file that the rubric parser accepts and lint-rubric checks. Review it:
+the criteria must hold for every good file of the kind, not only for GOOD_FILE.
+
+Options:
+  --from FILE              the known-good artifact (required)
+  --out FILE               where to write the rubric (default rubrics/<GOOD_FILE's name>.md)
+  --force                  overwrite --out if it exists
+  --writer PROVIDER:MODEL  the model that drafts (default $RUBRIC_GATE_WRITER, else --judge,
+                           else $RUBRIC_GATE_JUDGE)
+  --judge PROVIDER:MODEL   used when no writer is set
+  --timeout SECONDS        per model call (default 120)
+  --json-mode MODE         schema (default) or prompt
+
+Exit codes: 0 the draft was written (lint findings are printed for review); 2 usage error, --out
+exists, or GOOD_FILE cannot be read as text; 3 the model could not be used.`;
+
+const Flags = z.object({
+  from: z.string().min(1).optional(),
+  out: z.string().min(1).optional(),
+  force: z.boolean().default(false),
+  writer: modelSpec.optional(),
+  judge: modelSpec.optional(),
+  timeout: decimal(0.001, 86_400).default(120),
+  "json-mode": z.enum(["schema", "prompt"]).default("schema"),
+});
+
+/** `rubric-gate init --from GOOD_FILE`: a rubric drafted from a known-good artifact. */
+export const initCommand: Subcommand = {
+  summary: "draft a rubric from a known-good file (--from FILE)",
+  run: runInit,
+};
+
+async function runInit(argv: string[], io: CliIo): Promise<number> {
+  const flags = parseFlags(
+    "init",
+    argv,
+    {
+      from: { type: "string" },
+      out: { type: "string" },
+      force: { type: "boolean" },
+      writer: { type: "string" },
+      judge: { type: "string" },
+      timeout: { type: "string" },
+      "json-mode": { type: "string" },
+    },
+    Flags,
+  );
+  if (!flags.ok) return fail(io, 2, flags.message);
+  if (flags.help) {
+    io.stdout(HELP);
+    return 0;
+  }
+  const options = flags.values;
+  if (options.from === undefined || flags.positionals.length > 0) {
+    return fail(
+      io,
+      2,
+      "init: give the known-good file with --from, e.g. rubric-gate init --from docs/guide.md",
+    );
+  }
+  const source = relative(io.cwd, resolve(io.cwd, options.from)).replace(/\\/g, "/");
+  const out = relative(
+    io.cwd,
+    resolve(io.cwd, options.out ?? `rubrics/${basename(source, extname(source)) || "rubric"}.md`),
+  ).replace(/\\/g, "/");
+  if (!out.endsWith(".md")) return fail(io, 2, `init: --out ${out}: a rubric is a .md file`);
+  if (existsSync(resolve(io.cwd, out)) && !options.force) {
+    return fail(io, 2, `init: ${out} exists; pass --force to overwrite it, or choose another --out`);
+  }
+  const bytes = await createWorkspaceSource(io.cwd).read(source);
+  if (bytes === null) return fail(io, 2, `init: --from ${options.from}: the file does not exist`);
+  const decoded = decodeArtifact(bytes, DEFAULT_MAX_FILE_BYTES);
+  if (!decoded.ok) return fail(io, 2, `init: --from ${options.from}: ${decoded.reason}`);
+
+  const envSpec = (name: string) => {
+    const value = io.env[name]?.trim();
+    return value && modelSpec.safeParse(value).success ? value : undefined;
+  };
+  const spec =
+    options.writer ?? envSpec("RUBRIC_GATE_WRITER") ?? options.judge ?? envSpec("RUBRIC_GATE_JUDGE");
+  if (spec === undefined) {
+    return fail(
+      io,
+      3,
+      "init: no writer configured: pass --writer provider:model (or set RUBRIC_GATE_WRITER)",
+    );
+  }
+  let client;
+  try {
+    client = createModelClient(spec, {
+      env: io.env,
+      timeoutMs: options.timeout * 1000,
+      jsonMode: options["json-mode"],
+      retry: { clock: systemClock },
+      role: "writer",
+    });
+  } catch (error) {
+    return fail(io, error instanceof ModelError ? 3 : 2, `init: ${(error as Error).message}`);
+  }
+
+  const draft = await requestDraft(client, source, decoded.text, io.signal);
+  if (draft.kind === "error") return fail(io, 3, `init: ${draft.error}`);
+  const markdown = renderDraft(draft.answer, source, spec);
+  const parsed = parseRubric(out, markdown);
+  if (!parsed.ok) {
+    io.stderr(renderProblems(parsed.problems));
+    return fail(io, 3, `init: the draft from ${spec} is not a valid rubric; nothing was written`);
+  }
+  await mkdir(dirname(resolve(io.cwd, out)), { recursive: true });
+  await writeFile(resolve(io.cwd, out), markdown);
+
+  const rubric = parsed.rubric;
+  const findings = lintRubric(rubric, markdown);
+  io.stdout(
+    `Wrote ${out}: ${rubric.criteria.length} criteria; files: ${rubric.files.join(", ")}.\n` +
+      (findings.length > 0 ? "Review these lint findings:\n" : "") +
+      renderFindings(findings, [rubric]) +
+      `\nNext: review the criteria, run \`rubric-gate check-rubrics\`, then add labeled examples in ` +
+      `${out.replace(/\.md$/, ".examples")}/ and run \`rubric-gate calibrate ${out}\`.`,
+  );
+  return 0;
+}
+
+function fail(io: CliIo, code: number, message: string): number {
+  io.stderr(`rubric-gate: ${message}`);
+  return code;
+}
