@@ -1,7 +1,23 @@
 import { estimateCostUsd, type PriceTable } from "../providers/pricing.js";
-import type { ModelAnswer, ModelClient, StructuredRequest } from "../providers/types.js";
+import {
+  ModelError,
+  type ModelAnswer,
+  type ModelClient,
+  type StructuredRequest,
+} from "../providers/types.js";
 
-/** Usage of the whole run so far, shared by every worker, for the budgets and the totals. */
+/** The run's token and cost budgets (`--max-tokens`, `--max-cost`). */
+export interface Budget {
+  maxTokens?: number;
+  maxCostUsd?: number;
+}
+
+/**
+ * Usage of the whole run so far, shared by every worker, for the budgets and the totals. A budget is
+ * checked as each call starts, in the same step that books the call's estimated input as in flight:
+ * workers that start calls together each see the others' calls, so they cannot all slip in under a
+ * nearly used budget. A call already started is never cut off.
+ */
 export class Meter {
   calls = 0;
   inputTokens = 0;
@@ -9,13 +25,48 @@ export class Meter {
   cachedInputTokens = 0;
   costUsd = 0;
   unpricedModels = new Set<string>();
+  /** Estimated input tokens and cost of the calls in flight. */
+  pendingTokens = 0;
+  pendingCostUsd = 0;
 
-  constructor(private readonly prices?: PriceTable) {}
+  constructor(
+    private readonly prices?: PriceTable,
+    private readonly budget: Budget = {},
+  ) {}
 
-  /** Wraps a client so that every answer is counted. */
+  /** Why no further call may start (a budget is used up, counting calls in flight), or null. */
+  exceeded(): string | null {
+    const { maxTokens, maxCostUsd } = this.budget;
+    if (maxTokens !== undefined && this.inputTokens + this.outputTokens + this.pendingTokens >= maxTokens) {
+      return `the token budget of ${maxTokens} was used up`;
+    }
+    if (maxCostUsd !== undefined && this.costUsd + this.pendingCostUsd >= maxCostUsd) {
+      return `the cost budget of $${maxCostUsd} was used up`;
+    }
+    return null;
+  }
+
+  /** Wraps a client so that every answer is counted, and no call starts once a budget is used up. */
   wrap(client: ModelClient): ModelClient {
     const complete = async (request: StructuredRequest): Promise<ModelAnswer> => {
-      const answer = await client.complete(request);
+      const reason = this.exceeded();
+      if (reason) throw new ModelError("aborted", reason);
+      const tokens = estimateInputTokens(request);
+      const cost =
+        estimateCostUsd(
+          client.model,
+          { inputTokens: tokens, outputTokens: 0, cachedInputTokens: 0 },
+          this.prices,
+        ) ?? 0;
+      this.pendingTokens += tokens;
+      this.pendingCostUsd += cost;
+      let answer: ModelAnswer;
+      try {
+        answer = await client.complete(request);
+      } finally {
+        this.pendingTokens -= tokens;
+        this.pendingCostUsd -= cost;
+      }
       this.add(client.model, answer);
       return answer;
     };
@@ -31,4 +82,11 @@ export class Meter {
     if (cost === null) this.unpricedModels.add(model);
     else this.costUsd += cost;
   }
+}
+
+/** About four characters a token, over everything the request sends. */
+function estimateInputTokens(request: StructuredRequest): number {
+  let chars = request.system.length + JSON.stringify(request.schema).length;
+  for (const message of request.messages) chars += message.content.length;
+  return Math.ceil(chars / 4);
 }

@@ -9,6 +9,20 @@ export const JUDGE_SCHEMA_NAME = "rubric_verdicts";
  * each `{ evidence, explanation, verdict }` in that order, so the model quotes before it decides.
  */
 export function judgeJsonSchema(rubric: Rubric): JsonSchema {
+  let schema = jsonSchemas.get(rubric);
+  if (!schema) {
+    schema = buildJudgeJsonSchema(rubric);
+    jsonSchemas.set(rubric, schema);
+  }
+  return schema;
+}
+
+// Built once per rubric: a large tree tends to be graded against a handful of rubrics, and zod
+// compiles a validator on its first use, which costs more than the validation itself.
+const jsonSchemas = new WeakMap<Rubric, JsonSchema>();
+const answerSchemas = new WeakMap<Rubric, z.ZodType<JudgeAnswer>>();
+
+function buildJudgeJsonSchema(rubric: Rubric): JsonSchema {
   const properties: Record<string, JsonSchema> = {};
   for (const criterion of rubric.criteria) {
     properties[criterion.id] = {
@@ -74,13 +88,17 @@ export function parseJudgeAnswer(
   } catch (error) {
     return { ok: false, error: `the answer is not valid JSON (${(error as Error).message})` };
   }
-  const shape: Record<string, typeof CriterionAnswer> = {};
-  for (const c of rubric.criteria) shape[c.id] = CriterionAnswer;
-  const schema = z.object({
-    criteria: z.object(shape).strict(),
-    applicable: z.boolean(),
-    summary: z.string(),
-  });
+  let schema = answerSchemas.get(rubric);
+  if (!schema) {
+    const shape: Record<string, typeof CriterionAnswer> = {};
+    for (const c of rubric.criteria) shape[c.id] = CriterionAnswer;
+    schema = z.object({
+      criteria: z.object(shape).strict(),
+      applicable: z.boolean(),
+      summary: z.string(),
+    });
+    answerSchemas.set(rubric, schema);
+  }
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     const issues = parsed.error.issues

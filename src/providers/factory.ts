@@ -1,5 +1,6 @@
 import { createAnthropicClient } from "./anthropic.js";
 import { createOpenAIClient, type JsonMode } from "./openai.js";
+import type { RateLimits } from "./rate-limit.js";
 import type { RetryPolicy } from "./retry.js";
 import { ModelError, type ModelClient, type ProviderName } from "./types.js";
 
@@ -38,6 +39,11 @@ export interface ModelClientSettings {
   /** OpenAI and OpenAI-compatible only. */
   jsonMode?: JsonMode;
   retry: RetryPolicy;
+  /**
+   * The run's rate limiters: clients of the same provider, base URL and model share one, so a 429 to
+   * any call slows them all. Without it each call backs off on its own.
+   */
+  rateLimits?: RateLimits;
   /** Names the model's job in the missing-key message. */
   role?: "judge" | "writer";
 }
@@ -48,8 +54,15 @@ export interface ModelClientSettings {
  */
 export function createModelClient(spec: string, settings: ModelClientSettings): ModelClient {
   const { provider, model } = parseModelSpec(spec);
-  const { env, timeoutMs, jsonMode, retry } = settings;
+  const { env, timeoutMs, jsonMode } = settings;
   const read = (name: string) => env[name]?.trim() || undefined;
+  const limited = (baseURL: string | undefined): RetryPolicy =>
+    settings.rateLimits
+      ? {
+          ...settings.retry,
+          limiter: settings.rateLimits.for(`${provider} ${baseURL ?? "(default)"} ${model}`),
+        }
+      : settings.retry;
   const role = settings.role ?? "model";
   const missing = (variable: string, what: string) =>
     new ModelError(
@@ -62,14 +75,15 @@ export function createModelClient(spec: string, settings: ModelClientSettings): 
     case "openai": {
       const apiKey = read("OPENAI_API_KEY");
       if (!apiKey) throw missing("OPENAI_API_KEY", "an OpenAI API key");
+      const baseURL = read("OPENAI_BASE_URL");
       return createOpenAIClient({
         provider,
         model,
         apiKey,
-        baseURL: read("OPENAI_BASE_URL"),
+        baseURL,
         timeoutMs,
         jsonMode,
-        retry,
+        retry: limited(baseURL),
       });
     }
     case "openai-compatible": {
@@ -82,13 +96,14 @@ export function createModelClient(spec: string, settings: ModelClientSettings): 
         baseURL,
         timeoutMs,
         jsonMode,
-        retry,
+        retry: limited(baseURL),
       });
     }
     case "anthropic": {
       const apiKey = read("ANTHROPIC_API_KEY");
       if (!apiKey) throw missing("ANTHROPIC_API_KEY", "an Anthropic API key");
-      return createAnthropicClient({ model, apiKey, baseURL: read("ANTHROPIC_BASE_URL"), timeoutMs, retry });
+      const baseURL = read("ANTHROPIC_BASE_URL");
+      return createAnthropicClient({ model, apiKey, baseURL, timeoutMs, retry: limited(baseURL) });
     }
   }
 }

@@ -1,5 +1,6 @@
 import { setTimeout as delay } from "node:timers/promises";
 import type { Clock } from "../engine/ports.js";
+import type { Permit, RateLimiter } from "./rate-limit.js";
 import { ModelError, type ModelErrorKind } from "./types.js";
 
 /** How hard a model call tries before it gives up. The SDKs' own retries are off (`maxRetries: 0`). */
@@ -11,6 +12,11 @@ export interface RetryPolicy {
   /** Absolute time on `clock` (the run budget): a retry wait that would end after it is not taken. */
   deadline?: number;
   clock: Clock;
+  /**
+   * Shared by every call to the same endpoint in a run: a 429 to any of them pauses them all, and every
+   * attempt waits for the pause (within `maxRetryWaitMs` and the deadline) instead of its own backoff.
+   */
+  limiter?: RateLimiter;
 }
 
 export const DEFAULT_MAX_ATTEMPTS = 4;
@@ -53,12 +59,26 @@ export async function withRetries<T>(
 ): Promise<T> {
   const maxAttempts = Math.max(1, policy.maxAttempts ?? DEFAULT_MAX_ATTEMPTS);
   const maxRetryWaitMs = policy.maxRetryWaitMs ?? DEFAULT_MAX_RETRY_WAIT_MS;
-  const { clock, deadline } = policy;
+  const { clock, deadline, limiter } = policy;
 
   for (let n = 1; ; n++) {
     if (signal?.aborted) throw abortedError(signal);
+    let permit: Permit | undefined;
+    try {
+      permit = await limiter?.acquire({
+        maxWaitMs: maxRetryWaitMs,
+        signal,
+        ...(deadline === undefined ? {} : { deadline }),
+      });
+    } catch (error) {
+      if (signal?.aborted) throw abortedError(signal, error);
+      throw error;
+    }
     const remaining = deadline === undefined ? Infinity : deadline - clock.now();
-    if (remaining <= 0) throw new ModelError("timeout", `the run's deadline passed before attempt ${n}`);
+    if (remaining <= 0) {
+      permit?.failed(false);
+      throw new ModelError("timeout", `the run's deadline passed before attempt ${n}`);
+    }
     const timeoutMs = Math.min(attemptTimeoutMs ?? Infinity, remaining);
 
     const controller = new AbortController();
@@ -78,16 +98,21 @@ export async function withRetries<T>(
     let failure: Failure;
     let cause: unknown;
     try {
-      return await attempt(n, controller.signal);
+      const result = await attempt(n, controller.signal);
+      permit?.succeeded();
+      return result;
     } catch (error) {
       cause = error;
       if (signal?.aborted) throw abortedError(signal, error);
       failure = timedOut
         ? { kind: "timeout", retryable: true, message: `no answer within ${Math.round(timeoutMs)} ms` }
         : classify(error);
+      permit?.failed(isSlowDown(failure), failure.retryAfterMs);
     } finally {
       clearTimeout(timer);
       signal?.removeEventListener("abort", onAbort);
+      // Settles an attempt cut short by the caller's signal; a no-op once settled above.
+      permit?.failed(false);
     }
 
     const fail = (kind: ModelErrorKind, message: string) =>
@@ -109,10 +134,17 @@ export async function withRetries<T>(
           `wait is ${seconds(maxRetryWaitMs)} and ${deadlineText}; not waiting`,
       );
     }
+    // The shared limiter now holds the pause this failure asked for: the next acquire waits it out.
+    if (limiter && isSlowDown(failure)) continue;
     const wait = retryAfter ?? backoffMs(n - 1);
     if (wait > untilDeadline) throw fail(failure.kind, `${failure.message}; no retry: ${deadlineText}`);
     await sleep(clock, wait, signal);
   }
+}
+
+/** A failure that asks every caller to slow down: 429, and Anthropic's 529 "overloaded". */
+export function isSlowDown(failure: Failure): boolean {
+  return failure.kind === "rate_limit" || failure.status === 529;
 }
 
 /** Exponential backoff with jitter before retry number `retry` (0-based): 0.5 s × 2^retry, capped at 8 s, minus up to 25 %. */

@@ -24,8 +24,16 @@ function compile(files: readonly string[]): (path: string) => boolean {
 
 /** True when the path matches at least one positive glob of the rubric and none of its `!` globs. */
 export function matchesRubric(rubric: Rubric, path: string): boolean {
-  return compile(rubric.files)(path);
+  let matches = compiled.get(rubric);
+  if (!matches) {
+    matches = compile(rubric.files);
+    compiled.set(rubric, matches);
+  }
+  return matches(path);
 }
+
+/** Globs compiled once per rubric: matching a large tree calls this once per file. */
+const compiled = new WeakMap<Rubric, (path: string) => boolean>();
 
 /** Every (file, rubric) pair, sorted by path then rubric path; a file may be matched by several rubrics. */
 export function matchRubrics(rubrics: Rubric[], paths: string[]): Array<{ path: string; rubric: Rubric }> {
