@@ -18,3 +18,17 @@ export function createCommitSource(api: GitHubApi, repo: RepoRef, sha: string): 
     read: (path) => api.getFileContent(repo, path, sha),
   };
 }
+
+/** Reads each file once: rubrics are read to plan the run and again to grade it. */
+export function memoize(source: FileSource): FileSource {
+  const reads = new Map<string, Promise<Uint8Array | null>>();
+  return {
+    list: () => source.list(),
+    glob: (pattern) => source.glob(pattern),
+    read(path) {
+      let read = reads.get(path);
+      if (!read) reads.set(path, (read = source.read(path)));
+      return read;
+    },
+  };
+}

@@ -20,7 +20,9 @@ const bool = z.enum(["true", "false"], { message: "expected true or false" }).tr
 const InputsSchema = z.object({
   rubrics: z.string().default("rubrics/**/*.md"),
   paths: z.string().default(""),
-  judge: spec.optional(),
+  // One judge, or a panel: one provider:model per line (or comma-separated); they vote per criterion.
+  judge: z.string().transform(splitList).pipe(z.array(spec).min(1)).optional(),
+  "judge-samples": wholeNumber(1, 9).default(1),
   writer: spec.optional(),
   "openai-api-key": z.string().optional(),
   "anthropic-api-key": z.string().optional(),
@@ -28,7 +30,7 @@ const InputsSchema = z.object({
   "anthropic-base-url": z.url({ message: "expected a URL" }).optional(),
   "json-mode": z.enum(["schema", "prompt"]).default("schema"),
   revise: z
-    .enum(["off"], { message: "expected off (suggest, commit and pr are not available yet)" })
+    .enum(["off", "suggest", "commit", "pr"], { message: "expected off, suggest, commit or pr" })
     .default("off"),
   "max-iterations": wholeNumber(0, 20).optional(),
   concurrency: wholeNumber(1, 64).default(4),
@@ -42,6 +44,7 @@ const InputsSchema = z.object({
   "max-tokens": wholeNumber(1, Number.MAX_SAFE_INTEGER).optional(),
   "max-cost": positive.optional(),
   "max-file-bytes": wholeNumber(1, 1024 * 1024 * 1024).default(256 * 1024),
+  "cache-dir": z.string().optional(),
 });
 export type Inputs = z.infer<typeof InputsSchema>;
 export const INPUT_NAMES = Object.keys(InputsSchema.shape) as (keyof Inputs)[];
@@ -73,7 +76,11 @@ export function readInputs(getInput: (name: string) => string): Inputs {
 
 /** The `paths` input as a list of globs (one per line, or comma-separated). */
 export function pathGlobs(inputs: Inputs): string[] {
-  return inputs.paths
+  return splitList(inputs.paths);
+}
+
+function splitList(value: string): string[] {
+  return value
     .split(/[\n,]/)
     .map((p) => p.trim())
     .filter(Boolean);

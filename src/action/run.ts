@@ -1,41 +1,50 @@
-import { mkdir, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { resolve } from "node:path";
 import * as core from "@actions/core";
 import * as github from "@actions/github";
 import { glob } from "glob";
+import { deliverRevisions, planDelivery } from "../delivery/deliver.js";
+import { pendingReason, renderRevisions, revisionState } from "../delivery/render.js";
+import type { Delivery } from "../delivery/types.js";
+import { reportAt } from "../delivery/view.js";
 import { runGrade } from "../engine/run.js";
 import type { FileSource } from "../engine/ports.js";
 import { createWorkspaceSource } from "../fs/workspace.js";
-import { buildAnnotations } from "../github/annotations.js";
-import {
-  completeCheck,
-  conclusionFor,
-  fallbackNotice,
-  startCheck,
-  type CheckHandle,
-} from "../github/checks.js";
+import { createGitRemote, type GitRemote } from "../git/remote.js";
+import { isRevisionCommit } from "../git/trailers.js";
+import { completeCheck, fallbackNotice, startCheck, type CheckHandle } from "../github/checks.js";
 import { upsertStickyComment } from "../github/comment.js";
-import { listChangedFiles, parseEvent, type RunEvent } from "../github/event.js";
-import { CHECK_SUMMARY_LIMIT, renderSummary } from "../github/markdown.js";
-import { createGitHubApi, type CheckConclusion, type GitHubApi, type RepoRef } from "../github/octokit.js";
+import { listChangedFiles, parseEvent, type ChangedFile, type RunEvent } from "../github/event.js";
+import { createOctokit, gitHubApiFrom, type GitHubApi, type RepoRef } from "../github/octokit.js";
 import { syncRollingIssue } from "../github/rolling-issue.js";
+import { createFileVerdictStore } from "../fs/verdict-store.js";
 import { createModelClient } from "../providers/factory.js";
+import { RateLimits } from "../providers/rate-limit.js";
 import { systemClock } from "../providers/retry.js";
-import { ModelError } from "../providers/types.js";
-import { ReportSchema, type Report } from "../report/schema.js";
+import { ReportSchema } from "../report/schema.js";
 import { loadRubrics } from "../rubric/load.js";
 import { VERSION } from "../version.js";
-import { createCommitSource } from "./base-source.js";
+import { createCommitSource, memoize } from "./base-source.js";
 import { pullRequestPaths } from "./files.js";
+import { modelEnv, skipReason } from "./preflight.js";
 import { pathGlobs, readInputs, type Inputs } from "./inputs.js";
+import {
+  checkTitle,
+  conclusionOf,
+  outcomeOf,
+  publishCheck,
+  publishSkip,
+  setOutputs,
+  summaryWith,
+  writeReport,
+} from "./publish.js";
 
 // GitHub's job summary holds 1 MiB per step; keep well under it.
 const JOB_SUMMARY_LIMIT = 512 * 1024;
 const COMMENT_LIMIT = 65_000;
 
-/** The Action: read inputs, decide what to grade, grade, report. Catches once, and never leaves a check hanging. */
+/** The Action: read inputs, decide what to grade, grade, deliver revisions, report. Catches once, and never leaves a check hanging. */
 export async function run(): Promise<void> {
-  let check: { api: GitHubApi; handle: CheckHandle } | undefined;
+  const open: Array<{ api: GitHubApi; handle: CheckHandle }> = [];
   try {
     const inputs = readInputs((name) => core.getInput(name));
     for (const secret of [inputs["openai-api-key"], inputs["anthropic-api-key"], inputs["github-token"]]) {
@@ -43,8 +52,10 @@ export async function run(): Promise<void> {
     }
     const token = inputs["github-token"] ?? process.env["GITHUB_TOKEN"] ?? "";
     if (!token) throw new Error('input "github-token" is empty: pass `github-token: ${{ github.token }}`');
-    const api = createGitHubApi(token);
+    const octokit = createOctokit(token);
+    const api = gitHubApiFrom(octokit);
     const repo: RepoRef = github.context.repo;
+    const git = createGitRemote(octokit, repo);
     const event = parseEvent({
       eventName: github.context.eventName,
       payload: github.context.payload,
@@ -61,12 +72,13 @@ export async function run(): Promise<void> {
 
     core.startGroup("rubric-gate: check run");
     const handle = await startCheck(api, { repo, name: inputs["check-name"], headSha, detailsUrl: runUrl() });
-    check = { api, handle };
+    open.push({ api, handle });
     core.endGroup();
 
     const skip = skipReason(event, inputs, env);
     if (skip) {
       await publishSkip(api, handle, skip);
+      open.length = 0;
       setOutputs("skipped", "neutral", null, null);
       return;
     }
@@ -80,10 +92,11 @@ export async function run(): Promise<void> {
       : [];
     let rubricSource: FileSource = workspace;
     let paths: string[] | undefined;
+    let changed: ChangedFile[] = [];
     if (event.kind === "pull_request") {
       rubricSource = memoize(createCommitSource(api, repo, event.baseSha));
       const { rubrics } = await loadRubrics(rubricSource, inputs.rubrics);
-      const changed = await listChangedFiles(api, repo.owner, repo.repo, event.number);
+      changed = await listChangedFiles(api, repo.owner, repo.repo, event.number);
       paths = pullRequestPaths({
         rubrics,
         changed: changed.map((file) => file.path),
@@ -96,19 +109,39 @@ export async function run(): Promise<void> {
     } else {
       core.info(`Grading every file the rubrics match at ${event.sha}.`);
     }
+    const plan = planDelivery(inputs.revise, event, await headIsRevision(git, event, inputs));
+    core.info(plan.revise ? `Revising; delivery: ${plan.strategy}.` : `Not revising: ${plan.reason}.`);
     core.endGroup();
 
     core.startGroup("rubric-gate: grading");
     const clock = systemClock;
     const deadline =
       inputs["budget-seconds"] === undefined ? undefined : clock.now() + inputs["budget-seconds"] * 1000;
+    // One rate-limit signal slows every worker; one verdict store, kept between runs by actions/cache.
+    const rateLimits = new RateLimits(clock);
+    const cacheDir = inputs["cache-dir"];
+    const verdictStore = cacheDir
+      ? await createFileVerdictStore(resolve(workspaceRoot, cacheDir))
+      : undefined;
     let done = 0;
-    const { report } = await runGrade({
+    const { report, revisions } = await runGrade({
+      ...(verdictStore
+        ? {
+            verdictStore,
+            onCacheError: (error: unknown) => {
+              core.warning(
+                `rubric-gate: the verdict cache failed: ${error instanceof Error ? error.message : String(error)}`,
+              );
+            },
+          }
+        : {}),
       workspace,
       rubricSource,
       rubricsGlob: inputs.rubrics,
       ...(paths ? { paths } : {}),
-      judge: inputs.judge ?? null,
+      judge: inputs.judge?.[0] ?? null,
+      judges: inputs.judge ?? [],
+      judgeSamples: inputs["judge-samples"],
       writer: inputs.writer ?? null,
       models: (spec) =>
         createModelClient(spec, {
@@ -116,9 +149,10 @@ export async function run(): Promise<void> {
           timeoutMs: inputs["timeout-seconds"] * 1000,
           jsonMode: inputs["json-mode"],
           retry: { clock, ...(deadline === undefined ? {} : { deadline }) },
+          rateLimits,
         }),
-      revise: false,
-      reviseOffReason: "revise is off",
+      revise: plan.revise,
+      ...(plan.revise ? {} : { reviseOffReason: plan.reason }),
       ...(inputs["max-iterations"] === undefined ? {} : { maxIterations: inputs["max-iterations"] }),
       concurrency: inputs.concurrency,
       maxFileBytes: inputs["max-file-bytes"],
@@ -137,43 +171,123 @@ export async function run(): Promise<void> {
     ReportSchema.parse(report);
     core.endGroup();
 
+    let delivery: Delivery | null = null;
+    if (plan.revise) {
+      core.startGroup("rubric-gate: revisions");
+      delivery = await deliverRevisions({
+        strategy: plan.strategy,
+        note: plan.note,
+        api,
+        git,
+        repo,
+        report,
+        revisions,
+        generated: new Set(generated),
+        maxFileBytes: inputs["max-file-bytes"],
+        target:
+          event.kind === "pull_request"
+            ? {
+                kind: "pull_request",
+                number: event.number,
+                headSha: event.headSha,
+                headRef: event.headRef,
+                changed,
+              }
+            : { kind: "branch", branch: branchOf(event.ref), sha: event.sha },
+        runUrl: runUrl(),
+      });
+      for (const file of delivery.files) core.info(`${file.path}: ${file.state}`);
+      for (const note of delivery.notes) core.notice(note);
+      core.endGroup();
+    }
+
     core.startGroup("rubric-gate: report");
     const reportPath = await writeReport(report);
-    const conclusion = conclusionFor(report, {
-      failOn: inputs["fail-on"],
-      graderError: inputs["on-grader-error"],
+    const pushed = delivery?.pushed ?? null;
+    const headView = reportAt(report, new Set(), pendingReason(delivery));
+    const section = (limit: number): string => (delivery ? renderRevisions(delivery, limit) : "");
+    const headNotices =
+      pushed && plan.revise && plan.strategy === "commit"
+        ? [
+            `rubric-gate committed its revision as ${pushed.sha} on ${pushed.branch}; that commit has its own check run.`,
+          ]
+        : [];
+    const headConclusion = await publishCheck(api, handle, headView, {
+      inputs,
+      notices: headNotices,
+      extra: section(15_000),
+      revisionState: revisionState(delivery),
     });
-    const notices = handle.kind === "workflow-commands" ? [fallbackNotice(handle.reason)] : [];
-    const hint = "the report artifact (output `report-path`) and the job summary";
-    const publication = await completeCheck(api, handle, {
-      conclusion,
-      title: checkTitle(report, conclusion),
-      summary: renderSummary(report, { maxLength: CHECK_SUMMARY_LIMIT, fullReportHint: hint, notices }),
-      annotations: buildAnnotations(report, { version: "original" }),
-    });
-    core.info(`Published ${publication.annotations} annotation(s) via ${publication.path}.`);
-    await core.summary.addRaw(renderSummary(report, { maxLength: JOB_SUMMARY_LIMIT, notices }), true).write();
+    open.length = 0;
+    // The commit rubric-gate pushed starts no workflow run (workflow-token pushes never do): its check
+    // is posted here, from the verdicts the judge gave the revised versions, or a required check would hang.
+    let current = { view: headView, conclusion: headConclusion };
+    if (pushed) {
+      const pushedHandle = await startCheck(api, {
+        repo,
+        name: inputs["check-name"],
+        headSha: pushed.sha,
+        detailsUrl: runUrl(),
+      });
+      const view = reportAt(report, new Set(pushed.paths), pendingReason(delivery));
+      let conclusion = conclusionOf(view, inputs);
+      // Without `checks: write` the annotations already went to the log once; there is no check to post.
+      if (pushedHandle.kind === "check-run") {
+        open.push({ api, handle: pushedHandle });
+        conclusion = await publishCheck(api, pushedHandle, view, {
+          inputs,
+          notices: [
+            `The revision rubric-gate committed on top of ${headSha}, graded by the judge before the push.`,
+          ],
+          revisionState: revisionState(delivery),
+        });
+        open.length = 0;
+      }
+      if (plan.revise && plan.strategy === "commit") current = { view, conclusion };
+    }
+    await core.summary
+      .addRaw(
+        summaryWith(current.view, JOB_SUMMARY_LIMIT, section(200_000), {
+          notices: [
+            ...(handle.kind === "workflow-commands" ? [fallbackNotice(handle.reason)] : []),
+            ...headNotices,
+          ],
+          revisionState: revisionState(delivery),
+        }),
+        true,
+      )
+      .write();
     if (event.kind === "pull_request" && inputs.comment) {
       await bestEffort("sticky comment", async () => {
-        const body = renderSummary(report, { maxLength: COMMENT_LIMIT, fullReportHint: hint });
+        const body = summaryWith(current.view, COMMENT_LIMIT, section(30_000), {
+          revisionState: revisionState(delivery),
+        });
         const result = await upsertStickyComment(api, { repo, issueNumber: event.number, body });
         core.info(`Sticky comment ${result.action}: ${result.url}`);
       });
     }
     if (event.kind === "full" && event.eventName === "schedule") {
       await bestEffort("rolling issue", async () => {
-        const result = await syncRollingIssue(api, { repo, report, runUrl: runUrl(), sha: event.sha });
+        const result = await syncRollingIssue(api, {
+          repo,
+          report: headView,
+          runUrl: runUrl(),
+          sha: event.sha,
+        });
         core.info(`Rolling issue: ${result.action}${result.url ? ` ${result.url}` : ""}`);
       });
     }
-    setOutputs(outcomeOf(conclusion, report), conclusion, report, reportPath);
+    setOutputs(outcomeOf(current.conclusion, current.view), current.conclusion, current.view, reportPath, {
+      sha: pushed?.sha ?? null,
+      pullRequest:
+        delivery?.pullRequest?.action === "closed" ? null : (delivery?.pullRequest?.number ?? null),
+    });
     core.endGroup();
-    if (conclusion === "failure") core.setFailed(checkTitle(report, conclusion));
+    if (current.conclusion === "failure") core.setFailed(checkTitle(current.view, current.conclusion));
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    if (check) {
-      const { api, handle } = check;
-      // A required check must not hang in_progress: close it as a failure with the reason.
+    // A required check must not hang in_progress: close every open one as a failure with the reason.
+    for (const { api, handle } of open) {
       await bestEffort("closing the check run", () =>
         completeCheck(api, handle, {
           conclusion: "failure",
@@ -188,94 +302,19 @@ export async function run(): Promise<void> {
   }
 }
 
-/** The model keys and base URLs, from inputs first, then the job's environment. */
-function modelEnv(inputs: Inputs): Record<string, string | undefined> {
-  return {
-    ...process.env,
-    OPENAI_API_KEY: inputs["openai-api-key"] ?? process.env["OPENAI_API_KEY"],
-    ANTHROPIC_API_KEY: inputs["anthropic-api-key"] ?? process.env["ANTHROPIC_API_KEY"],
-    OPENAI_BASE_URL: inputs["openai-base-url"] ?? process.env["OPENAI_BASE_URL"],
-    ANTHROPIC_BASE_URL: inputs["anthropic-base-url"] ?? process.env["ANTHROPIC_BASE_URL"],
-  };
-}
-
-/** Why grading is skipped with a neutral check, with what to configure; null when it can run. */
-function skipReason(event: RunEvent, inputs: Inputs, env: Record<string, string | undefined>): string | null {
-  if (event.kind === "pull_request" && event.isFork) {
-    return (
-      "This pull request comes from a fork. Workflows on fork pull requests get no secrets and a read-only " +
-      "token, so rubric-gate does not grade them and pushes nothing. A maintainer can grade the branch after " +
-      "merging, or run `rubric-gate grade` locally."
-    );
-  }
-  if (!inputs.judge) {
-    return "No judge is configured. Set the `judge` input, e.g. `judge: openai:gpt-4.1` with `openai-api-key: ${{ secrets.OPENAI_API_KEY }}`.";
-  }
+/** Whether the pull request's head commit is rubric-gate's own revision; null when it cannot be read. */
+async function headIsRevision(git: GitRemote, event: RunEvent, inputs: Inputs): Promise<boolean | null> {
+  if (inputs.revise === "off" || event.kind !== "pull_request") return false;
   try {
-    createModelClient(inputs.judge, { env, retry: { clock: systemClock } });
+    return isRevisionCommit((await git.readCommit(event.headSha)).message);
   } catch (error) {
-    if (error instanceof ModelError && error.kind === "auth") {
-      return `The judge ${inputs.judge} has no key here: ${error.message}. Add the key as a repository secret and pass it to the matching input (openai-api-key or anthropic-api-key).`;
-    }
-    throw error;
+    core.warning(`rubric-gate: could not read the head commit ${event.headSha}: ${String(error)}`);
+    return null;
   }
-  return null;
 }
 
-async function publishSkip(api: GitHubApi, handle: CheckHandle, reason: string): Promise<void> {
-  const summary = `## rubric-gate: grading skipped\n\n${reason}`;
-  await completeCheck(api, handle, {
-    conclusion: "neutral",
-    title: "Grading skipped",
-    summary,
-    annotations: [],
-  });
-  await core.summary.addRaw(summary, true).write();
-  core.notice(reason);
-}
-
-function checkTitle(report: Report, conclusion: CheckConclusion): string {
-  const graded = report.files.filter((f) => f.result !== "skipped").length;
-  const satisfied = report.gate.counts.satisfied;
-  if (report.config_errors.length)
-    return `${report.config_errors.length} configuration error(s) in the rubrics`;
-  if (graded === 0) return "No file to grade";
-  const errors = report.gate.counts.grader_error;
-  const verdict = conclusion === "success" ? "passed" : conclusion === "neutral" ? "did not block" : "failed";
-  return `${satisfied}/${graded} file(s) satisfied their rubric${errors ? `, ${errors} grader error(s)` : ""}: ${verdict}`;
-}
-
-function outcomeOf(conclusion: CheckConclusion, report: Report): string {
-  if (report.gate.exit_code === 3) return "error";
-  return conclusion === "success" ? "passed" : conclusion === "neutral" ? "skipped" : "failed";
-}
-
-function setOutputs(
-  result: string,
-  conclusion: CheckConclusion,
-  report: Report | null,
-  reportPath: string | null,
-): void {
-  core.setOutput("result", result);
-  core.setOutput("conclusion", conclusion);
-  core.setOutput("report-path", reportPath ?? "");
-  const graded = report?.files.filter((f) => f.result !== "skipped") ?? [];
-  core.setOutput("files-graded", graded.length);
-  core.setOutput("files-satisfied", graded.filter((f) => f.result === "satisfied").length);
-  core.setOutput("files-failing", graded.filter((f) => f.result !== "satisfied").length);
-  const scores = graded.map((f) => f.best_score).filter((s): s is number => s !== null);
-  core.setOutput(
-    "score",
-    scores.length ? (scores.reduce((a, b) => a + b, 0) / scores.length).toFixed(3) : "",
-  );
-}
-
-async function writeReport(report: Report): Promise<string> {
-  const dir = join(process.env["RUNNER_TEMP"] ?? process.cwd(), "rubric-gate");
-  await mkdir(dir, { recursive: true });
-  const path = join(dir, "report.json");
-  await writeFile(path, JSON.stringify(report, null, 2) + "\n");
-  return path;
+function branchOf(ref: string | null): string | null {
+  return ref?.startsWith("refs/heads/") ? ref.slice("refs/heads/".length) : null;
 }
 
 function runUrl(): string {
@@ -290,18 +329,4 @@ async function bestEffort(what: string, action: () => Promise<void>): Promise<vo
   } catch (error) {
     core.warning(`rubric-gate: ${what} failed: ${error instanceof Error ? error.message : String(error)}`);
   }
-}
-
-/** Reads each file once: rubrics are read to plan the run and again to grade it. */
-function memoize(source: FileSource): FileSource {
-  const reads = new Map<string, Promise<Uint8Array | null>>();
-  return {
-    list: () => source.list(),
-    glob: (pattern) => source.glob(pattern),
-    read(path) {
-      let read = reads.get(path);
-      if (!read) reads.set(path, (read = source.read(path)));
-      return read;
-    },
-  };
 }

@@ -10,7 +10,17 @@ export interface FileSource {
 
 /** Where the engine writes a revision back (CLI `--revise`). Atomic per file. */
 export interface FileSink {
-  write(path: string, content: Uint8Array): Promise<void>;
+  /**
+   * Writes `content`. With `expected` (the bytes that were graded), only while the file still holds
+   * exactly those bytes; a file changed meanwhile, or a path the sink will not write through (a
+   * symbolic link), throws `WriteRefusedError` and nothing is written.
+   */
+  write(path: string, content: Uint8Array, expected?: Uint8Array): Promise<void>;
+}
+
+/** A sink did not write a revision back, so as not to overwrite someone's edit; the message says why. */
+export class WriteRefusedError extends Error {
+  override readonly name = "WriteRefusedError";
 }
 
 /** Time, injectable so that deadlines and latencies are testable. */

@@ -1,11 +1,11 @@
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { readFile, rename, stat, writeFile, unlink } from "node:fs/promises";
+import { lstat, readFile, rename, stat, writeFile, unlink } from "node:fs/promises";
 import { dirname, join, basename } from "node:path";
 import { promisify } from "node:util";
 import { glob } from "glob";
 import { minimatch } from "minimatch";
-import type { FileSink, FileSource } from "../engine/ports.js";
+import { WriteRefusedError, type FileSink, type FileSource } from "../engine/ports.js";
 
 const run = promisify(execFile);
 const ALWAYS_IGNORED = ["**/node_modules/**", ".git/**"];
@@ -14,9 +14,9 @@ const ALWAYS_IGNORED = ["**/node_modules/**", ".git/**"];
  * The files of a directory. In a git work tree: tracked files plus untracked ones that are not ignored
  * (so `.gitignore` is honoured); elsewhere every file but `node_modules` and `.git`.
  */
-export function createWorkspaceSource(root: string): FileSource {
+export function createWorkspaceSource(root: string, options: { include?: string[] } = {}): FileSource {
   let listing: Promise<string[]> | undefined;
-  const list = (): Promise<string[]> => (listing ??= listFiles(root));
+  const list = (): Promise<string[]> => (listing ??= listFiles(root, options.include ?? []));
   return {
     list,
     async glob(pattern) {
@@ -34,7 +34,24 @@ export function createWorkspaceSource(root: string): FileSource {
   };
 }
 
-async function listFiles(root: string): Promise<string[]> {
+/**
+ * `include` globs add files git would not list, such as ignored build outputs that earlier steps of a
+ * job generated (the Action's `paths` input).
+ */
+async function listFiles(root: string, include: string[]): Promise<string[]> {
+  const listed = await listTracked(root);
+  if (include.length === 0) return listed;
+  const extra = await glob(include, {
+    cwd: root,
+    dot: true,
+    nodir: true,
+    posix: true,
+    ignore: ALWAYS_IGNORED,
+  });
+  return [...new Set([...listed, ...extra])].sort();
+}
+
+async function listTracked(root: string): Promise<string[]> {
   try {
     const { stdout } = await run("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], {
       cwd: root,
@@ -55,11 +72,25 @@ async function listFiles(root: string): Promise<string[]> {
   }
 }
 
-/** Writes files atomically (temporary file, then rename), keeping the original's mode. */
+/**
+ * Writes files atomically (temporary file, then rename), keeping the original's mode. Refuses to
+ * replace a symbolic link, and, given the bytes that were graded, a file that no longer holds them.
+ */
 export function createWorkspaceSink(root: string): FileSink {
   return {
-    async write(path, content) {
+    async write(path, content, expected) {
       const target = join(root, path);
+      if ((await lstat(target).catch(() => null))?.isSymbolicLink()) {
+        throw new WriteRefusedError(`${path} is a symbolic link: the revision was not written through it`);
+      }
+      if (expected !== undefined) {
+        const current = await readFile(target).catch(() => null);
+        if (current === null || !current.equals(expected)) {
+          throw new WriteRefusedError(
+            `${path} changed while it was graded: the revision was not written over it`,
+          );
+        }
+      }
       const temporary = join(dirname(target), `.${basename(target)}.rubric-gate-${process.pid}.tmp`);
       const mode = (await stat(target).catch(() => null))?.mode;
       try {

@@ -14,6 +14,8 @@ export interface SummaryOptions {
   notices?: string[];
   /** Heading text; default `rubric-gate`. */
   title?: string;
+  /** What became of a file's best revision, in words (default "written back" or "not committed"). */
+  revisionState?: (file: FileReport) => string;
 }
 
 const EXPLANATION_MAX = 600;
@@ -72,7 +74,7 @@ export function renderSummary(report: Report, options: SummaryOptions): string {
   const head = renderHeader(report, options);
   const tableHead = "| File | Rubric | Result | Score | Iterations |\n| --- | --- | --- | --- | --- |";
   const rows = files.map(renderRow);
-  const details = files.map(renderDetails);
+  const details = files.map((file) => renderDetails(file, options.revisionState));
   const totals = renderTotals(report);
 
   const full = joinBlocks([head, [tableHead, ...rows].join("\n"), ...details, totals]);
@@ -185,7 +187,7 @@ function renderRow(file: FileReport): string {
   return `| ${escapeCell(file.path, 300)} | ${escapeCell(file.rubric, 200)} | ${RESULT_LABELS[file.result]} | ${score} | ${file.iterations.length} |`;
 }
 
-function renderDetails(file: FileReport): string {
+function renderDetails(file: FileReport, revisionState?: (file: FileReport) => string): string {
   const parts: string[] = [
     `<details><summary><b>${escapeHtml(file.path, 300)}</b> — ${RESULT_LABELS[file.result]}` +
       `${file.best_score === null ? "" : ` (${percent(file.best_score)})`}</summary>`,
@@ -199,7 +201,7 @@ function renderDetails(file: FileReport): string {
   if (changes !== "") parts.push("", changes);
   if (file.changed && file.diff) {
     const diff = safeText(file.diff, DIFF_MAX);
-    const state = file.written ? "written back" : "not committed";
+    const state = escapeCell(revisionState?.(file) ?? (file.written ? "written back" : "not committed"), 200);
     parts.push(
       "",
       `**Best revision** (iteration ${file.best_iteration ?? "?"}, ${percent(file.best_score)}, ${state}):`,

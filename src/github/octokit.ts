@@ -87,6 +87,45 @@ export interface PullRequestFile {
   patch?: string;
 }
 
+/** A pull request, as far as revision delivery needs it. */
+export interface PullRequest {
+  number: number;
+  html_url: string;
+  state: string;
+  title: string;
+  body: string;
+  head: { ref: string; sha: string };
+  base: { ref: string };
+}
+
+/** A comment of a pull request review, on a line of the diff. */
+export interface ReviewComment {
+  id: number;
+  body: string;
+  path: string;
+  line: number | null;
+  start_line: number | null;
+  review_id: number | null;
+  user: GitHubUser | null;
+}
+
+/** A review comment to create: on RIGHT-side lines of the diff, one line or a range. */
+export interface DraftReviewComment {
+  path: string;
+  body: string;
+  line: number;
+  side: "RIGHT";
+  start_line?: number;
+  start_side?: "RIGHT";
+}
+
+export interface Review {
+  id: number;
+  body: string;
+  html_url: string;
+  user: GitHubUser | null;
+}
+
 /** The GitHub calls rubric-gate makes: the reporting modules depend on this, not on Octokit. */
 export interface GitHubApi {
   createCheckRun(repo: RepoRef, params: CreateCheckRunParams): Promise<CheckRun>;
@@ -105,6 +144,32 @@ export interface GitHubApi {
   listTree(repo: RepoRef, commitSha: string): Promise<string[]>;
   /** A file's bytes at a commit, or null when it does not exist there. */
   getFileContent(repo: RepoRef, path: string, ref: string): Promise<Uint8Array | null>;
+  /** Pull requests whose head is `owner:branch` (paginated). */
+  listPullRequests(
+    repo: RepoRef,
+    params: { head: string; state: "open" | "closed" | "all" },
+  ): Promise<PullRequest[]>;
+  createPullRequest(
+    repo: RepoRef,
+    params: { title: string; head: string; base: string; body: string },
+  ): Promise<PullRequest>;
+  updatePullRequest(
+    repo: RepoRef,
+    pullNumber: number,
+    params: { title?: string; body?: string; state?: "open" | "closed" },
+  ): Promise<PullRequest>;
+  /** Every review comment of a pull request (paginated). */
+  listReviewComments(repo: RepoRef, pullNumber: number): Promise<ReviewComment[]>;
+  deleteReviewComment(repo: RepoRef, commentId: number): Promise<void>;
+  /** Every review of a pull request (paginated). */
+  listReviews(repo: RepoRef, pullNumber: number): Promise<Review[]>;
+  /** Submits a review (event `COMMENT`) with comments on lines of the diff. */
+  createReview(
+    repo: RepoRef,
+    pullNumber: number,
+    params: { commit_id: string; body: string; comments: DraftReviewComment[] },
+  ): Promise<Review>;
+  updateReview(repo: RepoRef, pullNumber: number, reviewId: number, body: string): Promise<Review>;
 }
 
 export interface GitHubClientOptions {
@@ -251,6 +316,99 @@ export function gitHubApiFrom(octokit: Octokit): GitHubApi {
         throw error;
       }
     },
+    async listPullRequests(repo, params) {
+      const pulls = await octokit.paginate(octokit.rest.pulls.list, { ...repo, ...params, per_page: 100 });
+      return pulls.map(toPullRequest);
+    },
+    async createPullRequest(repo, params) {
+      const { data } = await octokit.rest.pulls.create({ ...repo, ...params });
+      return toPullRequest(data);
+    },
+    async updatePullRequest(repo, pullNumber, params) {
+      const { data } = await octokit.rest.pulls.update({ ...repo, pull_number: pullNumber, ...params });
+      return toPullRequest(data);
+    },
+    async listReviewComments(repo, pullNumber) {
+      const comments = await octokit.paginate(octokit.rest.pulls.listReviewComments, {
+        ...repo,
+        pull_number: pullNumber,
+        per_page: 100,
+      });
+      return comments.map((comment) => ({
+        id: comment.id,
+        body: comment.body,
+        path: comment.path,
+        line: comment.line ?? null,
+        start_line: comment.start_line ?? null,
+        review_id: comment.pull_request_review_id ?? null,
+        user: comment.user ? { login: comment.user.login, type: comment.user.type } : null,
+      }));
+    },
+    async deleteReviewComment(repo, commentId) {
+      await octokit.rest.pulls.deleteReviewComment({ ...repo, comment_id: commentId });
+    },
+    async listReviews(repo, pullNumber) {
+      const reviews = await octokit.paginate(octokit.rest.pulls.listReviews, {
+        ...repo,
+        pull_number: pullNumber,
+        per_page: 100,
+      });
+      return reviews.map(toReview);
+    },
+    async createReview(repo, pullNumber, params) {
+      const { data } = await octokit.rest.pulls.createReview({
+        ...repo,
+        pull_number: pullNumber,
+        event: "COMMENT",
+        ...params,
+      });
+      return toReview(data);
+    },
+    async updateReview(repo, pullNumber, reviewId, body) {
+      const { data } = await octokit.rest.pulls.updateReview({
+        ...repo,
+        pull_number: pullNumber,
+        review_id: reviewId,
+        body,
+      });
+      return toReview(data);
+    },
+  };
+}
+
+interface RawPullRequest {
+  number: number;
+  html_url: string;
+  state: string;
+  title: string;
+  body: string | null;
+  head: { ref: string; sha: string };
+  base: { ref: string };
+}
+
+function toPullRequest(data: RawPullRequest): PullRequest {
+  return {
+    number: data.number,
+    html_url: data.html_url,
+    state: data.state,
+    title: data.title,
+    body: data.body ?? "",
+    head: { ref: data.head.ref, sha: data.head.sha },
+    base: { ref: data.base.ref },
+  };
+}
+
+function toReview(data: {
+  id: number;
+  body: string;
+  html_url: string;
+  user: { login: string; type: string } | null;
+}): Review {
+  return {
+    id: data.id,
+    body: data.body,
+    html_url: data.html_url,
+    user: data.user ? { login: data.user.login, type: data.user.type } : null,
   };
 }
 

@@ -313,6 +313,41 @@ describe("pull_request", () => {
   );
 });
 
+describe("judge panel, samples and the verdict cache", () => {
+  it("a two-judge panel with judge-samples 3 asks six times; cache-dir makes the rerun free", async () => {
+    const ws = await makeWorkspace({ "rubrics/guide.md": HEAD_RUBRIC, "docs/guide.md": GUIDE });
+    cleanups.push(() => ws.cleanup());
+    github = await startGitHubServer({
+      owner: OWNER,
+      repo: REPO,
+      headSha: HEAD_SHA,
+      pullFiles: { 2: [{ filename: "docs/guide.md", status: "modified" }] },
+      contentsAt: { [BASE_SHA]: { "rubrics/guide.md": BASE_RUBRIC } },
+    });
+    models = await startModelServer(judge);
+    const inputs = {
+      ...openaiInputs(),
+      judge: "openai:gpt-4.1\nopenai:gpt-4.1-mini",
+      "judge-samples": "3",
+      "cache-dir": ".rubric-gate/cache",
+    };
+    const first = await pullRequestRun(inputs, { workspace: ws.root });
+    expect(first.code, first.stderr).toBe(1);
+    const models1 = models.requests.map((r) => (r.body as { model: string }).model);
+    expect(models1.filter((m) => m === "gpt-4.1")).toHaveLength(3);
+    expect(models1.filter((m) => m === "gpt-4.1-mini")).toHaveLength(3);
+    const report = JSON.parse(first.outputs["report"] ?? "null") as Report;
+    expect(report.files[0]?.iterations[0]?.verdicts["no-todo"]?.votes).toEqual({ pass: 0, fail: 6 });
+
+    const second = await pullRequestRun(inputs, { workspace: ws.root });
+    expect(second.code).toBe(1);
+    expect(models.requests).toHaveLength(6);
+    const cached = JSON.parse(second.outputs["report"] ?? "null") as Report;
+    expect(cached.files[0]?.iterations[0]?.cached).toBe(true);
+    expect(github.state.checkRuns.at(-1)?.conclusion).toBe("failure");
+  });
+});
+
 describe("without checks: write", () => {
   it("writes workflow-command annotations and says so in the job summary", async () => {
     const ws = await makeWorkspace({ "rubrics/guide.md": HEAD_RUBRIC, "docs/guide.md": GUIDE });

@@ -4,6 +4,8 @@
  * query parameters, and the JSON body against the operation's request schema. A request that does not
  * conform is answered 422 (404 when no operation matches) and recorded in `violations`. Answers are
  * GitHub-shaped (and themselves checked against the response schemas, into `responseViolations`).
+ * With `gitDir`, the Git Data endpoints (blobs, trees, commits, refs) are a real bare repository on
+ * disk, with GitHub's rule that a ref update without `force` must be a fast-forward.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { readFile } from "node:fs/promises";
@@ -11,6 +13,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import type { AddressInfo } from "node:net";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import { GitDataError, openGitData, type CommitObject, type GitData } from "./git-data.js";
 
 // ---------------------------------------------------------------------------------------------------
 // The OpenAPI description: loaded once per process, routes and validators built lazily and cached.
@@ -52,6 +55,18 @@ interface OpenApi {
 const METHODS = ["get", "post", "put", "patch", "delete"];
 const CACHE_KEY = Symbol.for("rubric-gate.test.github-openapi");
 const require = createRequire(import.meta.url);
+
+/** A real pull request object (from @octokit/webhooks-examples) that `pulls/*` answers are made from. */
+function pullTemplate(): Record<string, unknown> {
+  const examples = require("@octokit/webhooks-examples") as Array<{
+    name: string;
+    examples: Array<Record<string, unknown>>;
+  }>;
+  const opened = examples
+    .find((d) => d.name === "pull_request")
+    ?.examples.find((e) => e["action"] === "opened");
+  return structuredClone(opened?.["pull_request"] as Record<string, unknown>);
+}
 
 /** Loads and indexes the description once per process (the file is ~70 MB). */
 function loadOpenApi(): Promise<OpenApi> {
@@ -211,6 +226,26 @@ export interface GitHubServerOptions {
   contentsAt?: Record<string, Record<string, string>>;
   /** Also check answers against the response schemas (default true). */
   validateResponses?: boolean;
+  /**
+   * A bare git repository behind the Git Data endpoints (blobs, trees, commits, refs), and behind
+   * `repos/get-content` and `git/get-tree` for commits the seeds do not name. Pull requests created
+   * through the API take their head SHA from it.
+   */
+  gitDir?: string;
+}
+
+/** A pull request created through the API (`pulls/create`). */
+export interface StoredPull {
+  number: number;
+  title: string;
+  body: string | null;
+  state: "open" | "closed";
+  head: string;
+  base: string;
+  user: Account;
+  created_at: string;
+  updated_at: string;
+  closed_at: string | null;
 }
 
 export interface CapturedRequest {
@@ -315,6 +350,7 @@ export interface GitHubState {
   refs: Map<string, string>;
   contents: Map<string, string>;
   contentsAt: Map<string, Map<string, string>>;
+  pulls: StoredPull[];
 }
 
 export interface InjectedResponse {
@@ -337,6 +373,8 @@ export interface GitHubServer {
   addIssueComment(issueNumber: number, body: string, user?: Account): StoredComment;
   /** Adds an issue (e.g. an old rolling issue). */
   addIssue(issue: Partial<StoredIssue> & { title: string }): StoredIssue;
+  /** Runs `action` when a request for the operation arrives, after validation and before it is answered (races). */
+  beforeOperation(operationId: string, action: () => void): void;
   close(): Promise<void>;
 }
 
@@ -364,7 +402,10 @@ export async function startGitHubServer(options: GitHubServerOptions): Promise<G
     contentsAt: new Map(
       Object.entries(options.contentsAt ?? {}).map(([sha, files]) => [sha, new Map(Object.entries(files))]),
     ),
+    pulls: [],
   };
+  const gitData: GitData | undefined = options.gitDir === undefined ? undefined : openGitData(options.gitDir);
+  const hooks: { operationId: string; action: () => void }[] = [];
   let nextId = 1000;
   const labelIds = new Map<string, number>();
   let rateRemaining = 5000;
@@ -549,18 +590,19 @@ export async function startGitHubServer(options: GitHubServerOptions): Promise<G
       return;
     }
 
+    for (const hook of hooks.filter((h) => h.operationId === operation.operationId)) hook.action();
     const handler = handlers[operation.operationId];
     if (handler === undefined) {
       reply(404, { message: `${operation.operationId} is not implemented by the test server` });
       return;
     }
-    const result = handler({
+    const result = runHandler(handler, {
       params: pathValues,
       query: queryValues,
       body: (body ?? {}) as Record<string, unknown>,
       url,
     });
-    if (result.status === 422) {
+    if (result.status === 422 && result.refusal !== true) {
       const details = (result.body as { errors?: string[] } | undefined)?.errors ?? [];
       violations.push({ method, path, operationId: operation.operationId, errors: details });
     }
@@ -619,6 +661,14 @@ export async function startGitHubServer(options: GitHubServerOptions): Promise<G
           errors.push(`${at}/raw_details is larger than 64 KB`);
         }
       }
+    }
+    if (
+      operationId === "pulls/create-review" &&
+      (b["event"] === "COMMENT" || b["event"] === "REQUEST_CHANGES") &&
+      (typeof b["body"] !== "string" || b["body"] === "") &&
+      (!Array.isArray(b["comments"]) || b["comments"].length === 0)
+    ) {
+      errors.push("body/body is required when the event is COMMENT or REQUEST_CHANGES without comments");
     }
     if (
       /^issues\/(create|update|create-comment|update-comment)$/.test(operationId) ||
@@ -779,6 +829,90 @@ export async function startGitHubServer(options: GitHubServerOptions): Promise<G
     };
   }
 
+  function needGit(): GitData {
+    if (gitData === undefined)
+      throw new GitDataError(404, "this test server has no git repository (option gitDir)");
+    return gitData;
+  }
+
+  function refJson(ref: string, sha: string): Json {
+    return {
+      ref,
+      node_id: `REF_${ref}`,
+      url: `${base}${repoPath}/git/${ref}`,
+      object: { type: "commit", sha, url: `${base}${repoPath}/git/commits/${sha}` },
+    };
+  }
+
+  function commitJson(commit: CommitObject): Json {
+    return {
+      sha: commit.sha,
+      node_id: `C_${commit.sha}`,
+      url: `${base}${repoPath}/git/commits/${commit.sha}`,
+      html_url: `${htmlRepo}/commit/${commit.sha}`,
+      author: { ...commit.author },
+      committer: { ...commit.committer },
+      message: commit.message,
+      tree: { sha: commit.tree, url: `${base}${repoPath}/git/trees/${commit.tree}` },
+      parents: commit.parents.map((sha) => ({
+        sha,
+        url: `${base}${repoPath}/git/commits/${sha}`,
+        html_url: `${htmlRepo}/commit/${sha}`,
+      })),
+      verification: {
+        verified: false,
+        reason: "unsigned",
+        signature: null,
+        payload: null,
+        verified_at: null,
+      },
+    };
+  }
+
+  function pullJson(pull: StoredPull): Json {
+    const json = structuredClone(pullTemplate());
+    const url = `${base}${repoPath}/pulls/${pull.number}`;
+    const issueUrl = `${base}${repoPath}/issues/${pull.number}`;
+    const html = `${htmlRepo}/pull/${pull.number}`;
+    const side = (ref: string): Record<string, unknown> => {
+      const template = json[ref === pull.head ? "head" : "base"] as Record<string, unknown>;
+      const sha = gitData?.resolve(`refs/heads/${ref}`) ?? headSha;
+      return { ...template, label: `${options.owner}:${ref}`, ref, sha };
+    };
+    Object.assign(json, {
+      url,
+      id: 80_000 + pull.number,
+      node_id: `PR_${pull.number}`,
+      html_url: html,
+      diff_url: `${html}.diff`,
+      patch_url: `${html}.patch`,
+      issue_url: issueUrl,
+      number: pull.number,
+      state: pull.state,
+      title: pull.title,
+      body: pull.body,
+      user: userJson(pull.user),
+      created_at: pull.created_at,
+      updated_at: pull.updated_at,
+      closed_at: pull.closed_at,
+      merged_at: null,
+      merge_commit_sha: null,
+      commits_url: `${url}/commits`,
+      review_comments_url: `${url}/comments`,
+      review_comment_url: `${base}${repoPath}/pulls/comments{/number}`,
+      comments_url: `${issueUrl}/comments`,
+      head: side(pull.head),
+      base: side(pull.base),
+      author_association: pull.user.type === "Bot" ? "NONE" : "OWNER",
+      merged: false,
+      mergeable: null,
+      mergeable_state: "unknown",
+      merged_by: null,
+      auto_merge: null,
+    });
+    return json as Json;
+  }
+
   function reviewJson(review: StoredReview): Json {
     const html = `${htmlRepo}/pull/${review.pull_number}#pullrequestreview-${review.id}`;
     const pr = `${base}${repoPath}/pulls/${review.pull_number}`;
@@ -861,6 +995,25 @@ export async function startGitHubServer(options: GitHubServerOptions): Promise<G
     status: number;
     body?: Json;
     headers?: Record<string, string>;
+    /** GitHub's legitimate refusal (e.g. a ref update that is not a fast-forward), not a client mistake. */
+    refusal?: boolean;
+  }
+
+  function runHandler(handler: (ctx: Context) => Result, ctx: Context): Result {
+    try {
+      return handler(ctx);
+    } catch (error) {
+      if (!(error instanceof GitDataError)) throw error;
+      return {
+        status: error.status,
+        body: {
+          message: error.message,
+          documentation_url: "https://docs.github.com/rest/git",
+          status: String(error.status),
+        },
+        refusal: true,
+      };
+    }
   }
 
   const notFound: Result = {
@@ -968,14 +1121,44 @@ export async function startGitHubServer(options: GitHubServerOptions): Promise<G
     const file = state.pullFiles.get(pullNumber)?.find((f) => f.filename === comment.path);
     if (file === undefined) return `Path could not be resolved: ${comment.path}`;
     if (comment.line === undefined || file.patch === undefined) return undefined;
-    const shown = diffLines(file.patch)[comment.side ?? "RIGHT"];
+    const patch = file.patch;
+    const shown = diffLines(patch)[comment.side ?? "RIGHT"];
     if (!shown.has(comment.line)) return `Line could not be resolved: ${comment.path}:${comment.line}`;
     if (comment.start_line !== undefined) {
       if (comment.start_line >= comment.line) return "start_line must precede line";
       if (!shown.has(comment.start_line))
         return `Start line could not be resolved: ${comment.path}:${comment.start_line}`;
+      const side = comment.side ?? "RIGHT";
+      const hunk = (line: number): number =>
+        hunkRanges(patch)[side].findIndex(([from, to]) => from <= line && line <= to);
+      if (hunk(comment.start_line) !== hunk(comment.line)) {
+        return "pull_request_review_thread.start_line must be part of the same hunk as the line.";
+      }
     }
     return undefined;
+  }
+
+  /** Per side, the line range each hunk of a patch shows. */
+  function hunkRanges(patch: string): { LEFT: Array<[number, number]>; RIGHT: Array<[number, number]> } {
+    const ranges = { LEFT: [] as Array<[number, number]>, RIGHT: [] as Array<[number, number]> };
+    let left = 0;
+    let right = 0;
+    for (const line of patch.split("\n")) {
+      const hunk = /^@@ -(\d+)(?:,\d+)? \+(\d+)(?:,\d+)? @@/.exec(line);
+      if (hunk !== null) {
+        left = Number(hunk[1]);
+        right = Number(hunk[2]);
+        ranges.LEFT.push([left, left - 1]);
+        ranges.RIGHT.push([right, right - 1]);
+        continue;
+      }
+      const l = ranges.LEFT.at(-1);
+      const r = ranges.RIGHT.at(-1);
+      if (l === undefined || r === undefined || line.startsWith("\\")) continue;
+      if (!line.startsWith("+")) l[1] = left++;
+      if (!line.startsWith("-")) r[1] = right++;
+    }
+    return ranges;
   }
 
   function storeReviewComment(
@@ -1265,22 +1448,36 @@ export async function startGitHubServer(options: GitHubServerOptions): Promise<G
     },
     "git/get-ref": (ctx) => {
       const ref = String(ctx.params["ref"]);
-      const sha = state.refs.get(ref.replace(/^heads\//, ""));
-      if (sha === undefined || !ref.startsWith("heads/")) return notFound;
-      return {
-        status: 200,
-        body: {
-          ref: `refs/${ref}`,
-          node_id: `REF_${ref}`,
-          url: `${base}${repoPath}/git/refs/${ref}`,
-          object: { type: "commit", sha, url: `${base}${repoPath}/git/commits/${sha}` },
-        },
-      };
+      if (!ref.startsWith("heads/")) return notFound;
+      const sha = gitData
+        ? (gitData.resolve(`refs/${ref}`) ?? undefined)
+        : state.refs.get(ref.replace(/^heads\//, ""));
+      return sha === undefined ? notFound : { status: 200, body: refJson(`refs/${ref}`, sha) };
     },
     "git/get-tree": (ctx) => {
       const sha = String(ctx.params["tree_sha"]);
       const files = state.contentsAt.get(sha) ?? (sha === "main" ? state.contents : undefined);
-      if (files === undefined) return notFound;
+      if (files === undefined) {
+        const entries = gitData?.lsTree(sha, ctx.query["recursive"] !== undefined);
+        if (!gitData || !entries) return notFound;
+        const treeSha = gitData.resolve(`${sha}^{tree}`) ?? sha;
+        return {
+          status: 200,
+          body: {
+            sha: treeSha,
+            url: `${base}${repoPath}/git/trees/${treeSha}`,
+            truncated: false,
+            tree: entries.map((entry) => ({
+              path: entry.path,
+              mode: entry.mode,
+              type: entry.type,
+              sha: entry.sha,
+              ...(entry.size === undefined ? {} : { size: entry.size }),
+              url: `${base}${repoPath}/git/${entry.type === "tree" ? "trees" : "blobs"}/${entry.sha}`,
+            })),
+          },
+        };
+      }
       return {
         status: 200,
         body: {
@@ -1301,12 +1498,14 @@ export async function startGitHubServer(options: GitHubServerOptions): Promise<G
     "repos/get-content": (ctx) => {
       const path = String(ctx.params["path"]);
       const ref = typeof ctx.query["ref"] === "string" ? ctx.query["ref"] : undefined;
-      const content = (ref === undefined ? state.contents : state.contentsAt.get(ref))?.get(path);
-      if (content === undefined) return notFound;
-      const bytes = Buffer.from(content, "utf8");
+      const seeded = (ref === undefined ? state.contents : state.contentsAt.get(ref))?.get(path);
+      const blob = seeded === undefined && gitData ? gitData.readBlob(ref ?? "HEAD", path) : null;
+      if (seeded === undefined && blob === null) return notFound;
+      const bytes = blob?.content ?? Buffer.from(seeded ?? "", "utf8");
+      const blobSha = blob?.sha ?? "e".repeat(40);
       const url = `${base}${repoPath}/contents/${path}`;
       const html = `${htmlRepo}/blob/main/${path}`;
-      const git = `${base}${repoPath}/git/blobs/${"e".repeat(40)}`;
+      const git = `${base}${repoPath}/git/blobs/${blobSha}`;
       return {
         status: 200,
         body: {
@@ -1316,7 +1515,7 @@ export async function startGitHubServer(options: GitHubServerOptions): Promise<G
           name: path.split("/").at(-1) ?? path,
           path,
           content: bytes.toString("base64"),
-          sha: "e".repeat(40),
+          sha: blobSha,
           url,
           git_url: git,
           html_url: html,
@@ -1324,6 +1523,174 @@ export async function startGitHubServer(options: GitHubServerOptions): Promise<G
           _links: { self: url, git, html },
         },
       };
+    },
+    // ---- the Git Data API, backed by the real bare repository (`gitDir`) ----
+    "git/get-commit": (ctx) => {
+      const commit = needGit().readCommit(String(ctx.params["commit_sha"]));
+      return commit === null ? notFound : { status: 200, body: commitJson(commit) };
+    },
+    "git/create-blob": (ctx) => {
+      const encoding = ctx.body["encoding"] ?? "utf-8";
+      if (encoding !== "utf-8" && encoding !== "base64") {
+        return unprocessable(`encoding must be utf-8 or base64, not ${JSON.stringify(encoding)}`);
+      }
+      const content = Buffer.from(String(ctx.body["content"]), encoding === "base64" ? "base64" : "utf8");
+      const sha = needGit().hashBlob(content);
+      return { status: 201, body: { url: `${base}${repoPath}/git/blobs/${sha}`, sha } };
+    },
+    "git/create-tree": (ctx) => {
+      const git = needGit();
+      const entries = ctx.body["tree"] as Array<{
+        path: string;
+        mode: string;
+        type: string;
+        sha?: string | null;
+        content?: string;
+      }>;
+      for (const entry of entries) {
+        if (entry.sha !== undefined && entry.content !== undefined) {
+          return unprocessable("tree entries take either sha or content, not both");
+        }
+      }
+      const baseTree = typeof ctx.body["base_tree"] === "string" ? ctx.body["base_tree"] : undefined;
+      const sha = git.writeTree(baseTree, entries);
+      const tree = git.lsTree(sha, false) ?? [];
+      return {
+        status: 201,
+        body: {
+          sha,
+          url: `${base}${repoPath}/git/trees/${sha}`,
+          truncated: false,
+          tree: tree.map((entry) => ({
+            path: entry.path,
+            mode: entry.mode,
+            type: entry.type,
+            sha: entry.sha,
+            ...(entry.size === undefined ? {} : { size: entry.size }),
+            url: `${base}${repoPath}/git/${entry.type === "tree" ? "trees" : "blobs"}/${entry.sha}`,
+          })),
+        },
+      };
+    },
+    "git/create-commit": (ctx) => {
+      const git = needGit();
+      const bot = { name: viewer.login, email: `${viewer.id}+${viewer.login}@users.noreply.github.com` };
+      const author = (ctx.body["author"] as { name: string; email: string } | undefined) ?? bot;
+      const committer = (ctx.body["committer"] as { name: string; email: string } | undefined) ?? author;
+      const sha = git.commitTree({
+        tree: String(ctx.body["tree"]),
+        parents: (ctx.body["parents"] as string[] | undefined) ?? [],
+        message: String(ctx.body["message"]),
+        author,
+        committer,
+      });
+      const commit = git.readCommit(sha);
+      return commit === null ? notFound : { status: 201, body: commitJson(commit) };
+    },
+    "git/create-ref": (ctx) => {
+      const git = needGit();
+      const ref = String(ctx.body["ref"]);
+      const sha = String(ctx.body["sha"]);
+      if (!/^refs\/.+\/.+/.test(ref)) return unprocessable(`${ref} is not a valid ref name.`);
+      if (git.resolve(ref) !== null) throw new GitDataError(422, "Reference already exists");
+      if (git.resolve(`${sha}^{commit}`) === null) throw new GitDataError(422, "Object does not exist");
+      git.updateRef(ref, sha, null);
+      return { status: 201, body: refJson(ref, sha) };
+    },
+    "git/update-ref": (ctx) => {
+      const git = needGit();
+      const ref = `refs/${String(ctx.params["ref"])}`;
+      const sha = String(ctx.body["sha"]);
+      const current = git.resolve(ref);
+      if (current === null) throw new GitDataError(422, "Reference does not exist");
+      if (git.resolve(`${sha}^{commit}`) === null) throw new GitDataError(422, "Object does not exist");
+      // GitHub's rule: without force, only a fast-forward (the new commit descends from the current one).
+      if (ctx.body["force"] !== true && !git.isAncestor(current, sha)) {
+        throw new GitDataError(422, "Update is not a fast forward");
+      }
+      git.updateRef(ref, sha, current);
+      return { status: 200, body: refJson(ref, sha) };
+    },
+    "git/delete-ref": (ctx) => {
+      const git = needGit();
+      const ref = `refs/${String(ctx.params["ref"])}`;
+      const current = git.resolve(ref);
+      if (current === null) throw new GitDataError(422, "Reference does not exist");
+      git.deleteRef(ref, current);
+      return { status: 204 };
+    },
+    // ---- pull requests created through the API ----
+    "pulls/list": (ctx) => {
+      const wanted = typeof ctx.query["state"] === "string" ? ctx.query["state"] : "open";
+      const head = typeof ctx.query["head"] === "string" ? ctx.query["head"] : undefined;
+      const baseRef = typeof ctx.query["base"] === "string" ? ctx.query["base"] : undefined;
+      const pulls = state.pulls.filter(
+        (pull) =>
+          (wanted === "all" || pull.state === wanted) &&
+          (head === undefined || `${options.owner}:${pull.head}` === head) &&
+          (baseRef === undefined || pull.base === baseRef),
+      );
+      return paginate(ctx, pulls, pullJson);
+    },
+    "pulls/create": (ctx) => {
+      const head = String(ctx.body["head"]).replace(new RegExp(`^${options.owner}:`), "");
+      const baseRef = String(ctx.body["base"]);
+      if (gitData && gitData.resolve(`refs/heads/${head}`) === null) {
+        return unprocessable(`head: ${head} is not a branch`);
+      }
+      if (gitData && gitData.resolve(`refs/heads/${baseRef}`) === null) {
+        return unprocessable(`base: ${baseRef} is not a branch`);
+      }
+      if (state.pulls.some((p) => p.state === "open" && p.head === head && p.base === baseRef)) {
+        return unprocessable(`A pull request already exists for ${options.owner}:${head}.`);
+      }
+      const issue = newIssue({ title: String(ctx.body["title"]), is_pull_request: true, user: viewer });
+      state.issues.push(issue);
+      const created = now();
+      const pull: StoredPull = {
+        number: issue.number,
+        title: String(ctx.body["title"]),
+        body: typeof ctx.body["body"] === "string" ? ctx.body["body"] : null,
+        state: "open",
+        head,
+        base: baseRef,
+        user: viewer,
+        created_at: created,
+        updated_at: created,
+        closed_at: null,
+      };
+      state.pulls.push(pull);
+      return { status: 201, body: pullJson(pull) };
+    },
+    "pulls/update": (ctx) => {
+      const pull = state.pulls.find((p) => p.number === ctx.params["pull_number"]);
+      if (pull === undefined) return notFound;
+      const issue = state.issues.find((i) => i.number === pull.number);
+      if (typeof ctx.body["title"] === "string") pull.title = ctx.body["title"];
+      if (typeof ctx.body["body"] === "string") pull.body = ctx.body["body"];
+      if (ctx.body["state"] === "closed" && pull.state === "open") {
+        pull.state = "closed";
+        pull.closed_at = now();
+      } else if (ctx.body["state"] === "open") {
+        pull.state = "open";
+        pull.closed_at = null;
+      }
+      pull.updated_at = now();
+      if (issue) {
+        issue.title = pull.title;
+        issue.body = pull.body;
+        issue.state = pull.state;
+        issue.closed_at = pull.closed_at;
+      }
+      return { status: 200, body: pullJson(pull) };
+    },
+    "pulls/update-review": (ctx) => {
+      const review = state.reviews.find(
+        (r) => r.id === ctx.params["review_id"] && r.pull_number === ctx.params["pull_number"],
+      );
+      if (review === undefined) return notFound;
+      review.body = String(ctx.body["body"]);
+      return { status: 200, body: reviewJson(review) };
     },
   };
 
@@ -1353,6 +1720,9 @@ export async function startGitHubServer(options: GitHubServerOptions): Promise<G
       const issue = newIssue(seed);
       state.issues.push(issue);
       return issue;
+    },
+    beforeOperation(operationId, action) {
+      hooks.push({ operationId, action });
     },
     close() {
       return new Promise<void>((resolve, reject) => {

@@ -1,0 +1,45 @@
+import { createModelClient } from "../providers/factory.js";
+import { systemClock } from "../providers/retry.js";
+import { ModelError } from "../providers/types.js";
+import type { RunEvent } from "../github/event.js";
+import type { Inputs } from "./inputs.js";
+
+/** The model keys and base URLs, from inputs first, then the job's environment. */
+export function modelEnv(inputs: Inputs): Record<string, string | undefined> {
+  return {
+    ...process.env,
+    OPENAI_API_KEY: inputs["openai-api-key"] ?? process.env["OPENAI_API_KEY"],
+    ANTHROPIC_API_KEY: inputs["anthropic-api-key"] ?? process.env["ANTHROPIC_API_KEY"],
+    OPENAI_BASE_URL: inputs["openai-base-url"] ?? process.env["OPENAI_BASE_URL"],
+    ANTHROPIC_BASE_URL: inputs["anthropic-base-url"] ?? process.env["ANTHROPIC_BASE_URL"],
+  };
+}
+
+/** Why grading is skipped with a neutral check, with what to configure; null when it can run. */
+export function skipReason(
+  event: RunEvent,
+  inputs: Inputs,
+  env: Record<string, string | undefined>,
+): string | null {
+  if (event.kind === "pull_request" && event.isFork) {
+    return (
+      "This pull request comes from a fork. Workflows on fork pull requests get no secrets and a read-only " +
+      "token, so rubric-gate does not grade them and pushes nothing. A maintainer can grade the branch after " +
+      "merging, or run `rubric-gate grade` locally."
+    );
+  }
+  if (!inputs.judge) {
+    return "No judge is configured. Set the `judge` input, e.g. `judge: openai:gpt-4.1` with `openai-api-key: ${{ secrets.OPENAI_API_KEY }}`.";
+  }
+  for (const judge of inputs.judge) {
+    try {
+      createModelClient(judge, { env, retry: { clock: systemClock } });
+    } catch (error) {
+      if (error instanceof ModelError && error.kind === "auth") {
+        return `The judge ${judge} has no key here: ${error.message}. Add the key as a repository secret and pass it to the matching input (openai-api-key or anthropic-api-key).`;
+      }
+      throw error;
+    }
+  }
+  return null;
+}

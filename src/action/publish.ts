@@ -1,0 +1,127 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import * as core from "@actions/core";
+import { buildAnnotations } from "../github/annotations.js";
+import { completeCheck, conclusionFor, fallbackNotice, type CheckHandle } from "../github/checks.js";
+import { CHECK_SUMMARY_LIMIT, renderSummary, type SummaryOptions } from "../github/markdown.js";
+import type { CheckConclusion, GitHubApi } from "../github/octokit.js";
+import type { FileReport, Report } from "../report/schema.js";
+import type { Inputs } from "./inputs.js";
+
+const FULL_REPORT_HINT = "the report artifact (output `report-path`) and the job summary";
+
+/**
+ * Completes a check run with the grades of the commit it is on (`view`, see `reportAt`): conclusion,
+ * title, summary (with `extra` markdown after it, e.g. the revisions) and annotations at that commit's lines.
+ */
+export async function publishCheck(
+  api: GitHubApi,
+  handle: CheckHandle,
+  view: Report,
+  options: {
+    inputs: Inputs;
+    notices?: string[];
+    extra?: string;
+    revisionState?: (file: FileReport) => string;
+  },
+): Promise<CheckConclusion> {
+  const conclusion = conclusionOf(view, options.inputs);
+  const notices = [
+    ...(handle.kind === "workflow-commands" ? [fallbackNotice(handle.reason)] : []),
+    ...(options.notices ?? []),
+  ];
+  const summary = summaryWith(view, CHECK_SUMMARY_LIMIT, options.extra ?? "", {
+    notices,
+    ...(options.revisionState ? { revisionState: options.revisionState } : {}),
+  });
+  const publication = await completeCheck(api, handle, {
+    conclusion,
+    title: checkTitle(view, conclusion),
+    summary,
+    annotations: buildAnnotations(view),
+  });
+  core.info(`Published ${publication.annotations} annotation(s) via ${publication.path}.`);
+  return conclusion;
+}
+
+/** The conclusion a check on a commit with these grades gets, under the `fail-on` and `on-grader-error` inputs. */
+export function conclusionOf(view: Report, inputs: Inputs): CheckConclusion {
+  return conclusionFor(view, { failOn: inputs["fail-on"], graderError: inputs["on-grader-error"] });
+}
+
+/** Completes the check as skipped (neutral) with what to configure. */
+export async function publishSkip(api: GitHubApi, handle: CheckHandle, reason: string): Promise<void> {
+  const summary = `## rubric-gate: grading skipped\n\n${reason}`;
+  await completeCheck(api, handle, {
+    conclusion: "neutral",
+    title: "Grading skipped",
+    summary,
+    annotations: [],
+  });
+  await core.summary.addRaw(summary, true).write();
+  core.notice(reason);
+}
+
+/** Markdown under a limit: the rendered report, then `extra` (which is kept whole when it fits). */
+export function summaryWith(
+  report: Report,
+  maxLength: number,
+  extra: string,
+  options: Pick<SummaryOptions, "notices" | "revisionState"> = {},
+): string {
+  const tail = extra ? `\n${extra}\n` : "";
+  return (
+    renderSummary(report, {
+      ...options,
+      maxLength: Math.max(1_000, maxLength - tail.length),
+      fullReportHint: FULL_REPORT_HINT,
+    }) + tail
+  );
+}
+
+export function checkTitle(report: Report, conclusion: CheckConclusion): string {
+  const graded = report.files.filter((f) => f.result !== "skipped").length;
+  const satisfied = report.gate.counts.satisfied;
+  if (report.config_errors.length)
+    return `${report.config_errors.length} configuration error(s) in the rubrics`;
+  if (graded === 0) return "No file to grade";
+  const errors = report.gate.counts.grader_error;
+  const verdict = conclusion === "success" ? "passed" : conclusion === "neutral" ? "did not block" : "failed";
+  return `${satisfied}/${graded} file(s) satisfied their rubric${errors ? `, ${errors} grader error(s)` : ""}: ${verdict}`;
+}
+
+export function outcomeOf(conclusion: CheckConclusion, report: Report): string {
+  if (report.gate.exit_code === 3) return "error";
+  return conclusion === "success" ? "passed" : conclusion === "neutral" ? "skipped" : "failed";
+}
+
+export function setOutputs(
+  result: string,
+  conclusion: CheckConclusion,
+  report: Report | null,
+  reportPath: string | null,
+  revision: { sha: string | null; pullRequest: number | null } = { sha: null, pullRequest: null },
+): void {
+  core.setOutput("result", result);
+  core.setOutput("conclusion", conclusion);
+  core.setOutput("report-path", reportPath ?? "");
+  const graded = report?.files.filter((f) => f.result !== "skipped") ?? [];
+  core.setOutput("files-graded", graded.length);
+  core.setOutput("files-satisfied", graded.filter((f) => f.result === "satisfied").length);
+  core.setOutput("files-failing", graded.filter((f) => f.result !== "satisfied").length);
+  const scores = graded.map((f) => f.best_score).filter((s): s is number => s !== null);
+  core.setOutput(
+    "score",
+    scores.length ? (scores.reduce((a, b) => a + b, 0) / scores.length).toFixed(3) : "",
+  );
+  core.setOutput("revision-sha", revision.sha ?? "");
+  core.setOutput("revisions-pull-request", revision.pullRequest ?? "");
+}
+
+export async function writeReport(report: Report): Promise<string> {
+  const dir = join(process.env["RUNNER_TEMP"] ?? process.cwd(), "rubric-gate");
+  await mkdir(dir, { recursive: true });
+  const path = join(dir, "report.json");
+  await writeFile(path, JSON.stringify(report, null, 2) + "\n");
+  return path;
+}
