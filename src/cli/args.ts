@@ -11,7 +11,10 @@ Usage:
 Options for grade:
   --rubrics GLOB          rubric files (default rubrics/**/*.md)
   --judge PROVIDER:MODEL  judge model, e.g. openai:gpt-4.1, anthropic:claude-sonnet-4-6,
-                          openai-compatible:llama3.1 (default $RUBRIC_GATE_JUDGE)
+                          openai-compatible:llama3.1 (default $RUBRIC_GATE_JUDGE); give it
+                          more than once for a panel that votes per criterion
+  --judge-samples N       ask each judge N times (1-9, default 1); a criterion passes only
+                          with a strict majority of pass votes
   --writer PROVIDER:MODEL writer model for --revise (default $RUBRIC_GATE_WRITER, else the judge)
   --revise                run the outcome loop and write the best revision back to the file
   --max-iterations N      cap every rubric's max_iterations (0-20)
@@ -25,6 +28,8 @@ Options for grade:
   --max-tokens N          stop after N tokens in total; unfinished files are interrupted
   --max-cost USD          stop after an estimated USD cost; unfinished files are interrupted
   --max-file-bytes N      skip larger files (default 262144)
+  --cache DIR             verdict cache: files whose content, rubric and judge are unchanged
+                          are not sent again (e.g. .rubric-gate/cache; default off)
   --prices FILE           JSON price overrides: {"model-prefix": {"input": 2, "output": 8, "cached_input": 0.5}}
                           in USD per million tokens
 
@@ -52,6 +57,9 @@ const positive = z
 const GradeFlags = z.object({
   rubrics: z.string().min(1).default("rubrics/**/*.md"),
   judge: spec.optional(),
+  /** Every `--judge` given, in order; more than one makes a panel. */
+  judges: z.array(spec).default([]),
+  "judge-samples": int(1, 9).default(1),
   writer: spec.optional(),
   revise: z.boolean().default(false),
   "max-iterations": int(0, 20).optional(),
@@ -66,6 +74,7 @@ const GradeFlags = z.object({
   "max-cost": positive.optional(),
   "max-file-bytes": int(1, 1024 * 1024 * 1024).default(256 * 1024),
   prices: z.string().min(1).optional(),
+  cache: z.string().min(1).optional(),
 });
 export type GradeFlags = z.infer<typeof GradeFlags>;
 
@@ -97,7 +106,8 @@ export function parseCommand(argv: string[], env: Record<string, string | undefi
       strict: true,
       options: {
         rubrics: { type: "string" },
-        judge: { type: "string" },
+        judge: { type: "string", multiple: true },
+        "judge-samples": { type: "string" },
         writer: { type: "string" },
         revise: { type: "boolean" },
         "max-iterations": { type: "string" },
@@ -112,6 +122,7 @@ export function parseCommand(argv: string[], env: Record<string, string | undefi
         "max-cost": { type: "string" },
         "max-file-bytes": { type: "string" },
         prices: { type: "string" },
+        cache: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -131,15 +142,19 @@ export function parseCommand(argv: string[], env: Record<string, string | undefi
       json: values.json === true,
     };
   }
-  values.judge ??= env.RUBRIC_GATE_JUDGE || undefined;
+  values.judges = parsed.values.judge ?? [];
+  values.judge = parsed.values.judge?.[0] ?? (env.RUBRIC_GATE_JUDGE || undefined);
   values.writer ??= env.RUBRIC_GATE_WRITER || undefined;
   const flags = GradeFlags.safeParse(values);
   if (!flags.success) {
     const issue = flags.error.issues[0];
-    const flag = String(issue?.path[0] ?? "");
+    // A bad entry of a repeated `--judge` is reported as that `--judge` value.
+    const entry = issue?.path[0] === "judges" ? Number(issue.path[1]) : undefined;
+    const flag = entry === undefined ? String(issue?.path[0] ?? "") : "judge";
     const fromEnv = (flag === "judge" || flag === "writer") && parsed.values[flag] === undefined;
     const where = fromEnv ? `$RUBRIC_GATE_${flag.toUpperCase()}` : `--${flag}`;
-    throw new UsageError(`${where} ${JSON.stringify(values[flag])}: ${issue?.message ?? "invalid"}`);
+    const value = entry === undefined ? values[flag] : parsed.values.judge?.[entry];
+    throw new UsageError(`${where} ${JSON.stringify(value)}: ${issue?.message ?? "invalid"}`);
   }
   return { command, paths: parsed.positionals, flags: flags.data };
 }

@@ -1,10 +1,14 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { planRun } from "../engine/plan.js";
+import { WriteRefusedError, type FileSink } from "../engine/ports.js";
 import { runGrade } from "../engine/run.js";
+import { createFileVerdictStore } from "../fs/verdict-store.js";
 import { createWorkspaceSink, createWorkspaceSource } from "../fs/workspace.js";
+import type { VerdictStore } from "../judge/cache.js";
 import { createModelClient } from "../providers/factory.js";
 import { parsePriceOverrides, type PriceTable } from "../providers/pricing.js";
+import { RateLimits } from "../providers/rate-limit.js";
 import { systemClock } from "../providers/retry.js";
 import { ReportSchema } from "../report/schema.js";
 import { checkRubricGlobs, loadRubrics } from "../rubric/load.js";
@@ -98,6 +102,8 @@ async function dryRun(
     rubricsGlob: flags.rubrics,
     ...(paths.length ? { paths } : {}),
     judge: flags.judge ?? null,
+    judges: flags.judges,
+    judgeSamples: flags["judge-samples"],
     maxFileBytes: flags["max-file-bytes"],
     ...(prices ? { prices } : {}),
   });
@@ -118,6 +124,20 @@ async function grade(
   const clock = systemClock;
   const deadline =
     flags["budget-seconds"] === undefined ? undefined : clock.now() + flags["budget-seconds"] * 1000;
+  let verdictStore: VerdictStore | undefined;
+  if (flags.cache !== undefined) {
+    try {
+      verdictStore = await createFileVerdictStore(resolve(io.cwd, flags.cache));
+    } catch (error) {
+      io.stderr(
+        `rubric-gate: --cache ${flags.cache}: cannot create the directory (${(error as Error).message})`,
+      );
+      return 2;
+    }
+  }
+  let cacheWarned = false;
+  // One set of rate limiters for the run: a 429 to any call slows every worker calling that model.
+  const rateLimits = new RateLimits(clock);
   let done = 0;
   let total = 0;
   const workspace = createWorkspaceSource(io.cwd);
@@ -126,6 +146,8 @@ async function grade(
     rubricsGlob: flags.rubrics,
     ...(paths.length ? { paths } : {}),
     judge: flags.judge ?? null,
+    judges: flags.judges,
+    judgeSamples: flags["judge-samples"],
     writer: flags.writer ?? null,
     models: (spec) =>
       createModelClient(spec, {
@@ -133,10 +155,11 @@ async function grade(
         timeoutMs: flags.timeout * 1000,
         jsonMode: flags["json-mode"],
         retry: { clock, ...(deadline === undefined ? {} : { deadline }) },
+        rateLimits,
       }),
     revise: flags.revise,
     reviseOffReason: "revision is off (pass --revise to run the outcome loop)",
-    ...(flags.revise ? { sink: createWorkspaceSink(io.cwd) } : {}),
+    ...(flags.revise ? { sink: sayingRefusals(createWorkspaceSink(io.cwd), io) } : {}),
     ...(flags["max-iterations"] === undefined ? {} : { maxIterations: flags["max-iterations"] }),
     concurrency: flags.concurrency,
     maxFileBytes: flags["max-file-bytes"],
@@ -144,12 +167,26 @@ async function grade(
     ...(flags["max-tokens"] === undefined ? {} : { maxTokens: flags["max-tokens"] }),
     ...(flags["max-cost"] === undefined ? {} : { maxCostUsd: flags["max-cost"] }),
     ...(prices ? { prices } : {}),
+    ...(verdictStore
+      ? {
+          verdictStore,
+          onCacheError: (error: unknown) => {
+            if (cacheWarned) return;
+            cacheWarned = true;
+            io.stderr(
+              `rubric-gate: warning: the verdict cache failed, going on without it: ${String(error)}`,
+            );
+          },
+        }
+      : {}),
     clock,
     ...(io.signal ? { signal: io.signal } : {}),
     toolVersion: VERSION,
+    onStart: (pairs) => {
+      total = pairs;
+    },
     onFile: (file) => {
       done++;
-      total = Math.max(total, done);
       io.stderr(progressLine(file, done, total));
     },
   });
@@ -175,4 +212,16 @@ async function grade(
     return 3;
   }
   return report.gate.exit_code;
+}
+
+/** Tells the user why a revision was not written back (the report then says `written: false`). */
+function sayingRefusals(sink: FileSink, io: CliIo): FileSink {
+  return {
+    write: (path, content, expected) =>
+      sink.write(path, content, expected).catch((error: unknown) => {
+        if (error instanceof WriteRefusedError)
+          io.stderr(`rubric-gate: ${error.message}; run again to revise it`);
+        throw error;
+      }),
+  };
 }

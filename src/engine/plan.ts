@@ -11,6 +11,8 @@ export interface PlanEntry {
   rubric: string;
   criteria: number;
   judge: string | null;
+  /** Judge calls per graded version: judges in the panel × samples of each. */
+  judgeCalls: number;
   /** Characters of one judge request: instructions, rubric, artifact and schema. */
   promptChars: number;
   inputTokens: number;
@@ -41,6 +43,10 @@ export async function planRun(options: {
   rubricsGlob: string;
   paths?: string[];
   judge: string | null;
+  /** A panel of default judges (several `--judge`); replaces `judge` when non-empty. */
+  judges?: string[];
+  /** Calls per judge per graded version (`--judge-samples`). */
+  judgeSamples?: number;
   maxFileBytes?: number;
   prices?: PriceTable;
 }): Promise<Plan> {
@@ -49,12 +55,21 @@ export async function planRun(options: {
   let costUsd: number | null = 0;
   for (const pair of prepared.pairs) {
     const rubric = pair.rubric;
-    const judge = rubric?.judge ?? options.judge;
+    const panel = rubric?.judge
+      ? [rubric.judge]
+      : options.judges?.length
+        ? options.judges
+        : options.judge
+          ? [options.judge]
+          : [];
+    const samples = options.judgeSamples ?? 1;
+    const judge = panel.join(", ") || null;
     const entry: PlanEntry = {
       path: pair.path,
       rubric: rubric?.path ?? "(none)",
       criteria: rubric?.criteria.length ?? 0,
       judge,
+      judgeCalls: panel.length * samples,
       promptChars: 0,
       inputTokens: 0,
       outputTokens: 0,
@@ -75,17 +90,21 @@ export async function planRun(options: {
       JUDGE_SYSTEM_PROMPT.length +
       messages.reduce((n, m) => n + m.content.length, 0) +
       JSON.stringify(judgeJsonSchema(rubric)).length;
-    entry.inputTokens = estimateTokens(entry.promptChars);
+    const oneIn = estimateTokens(entry.promptChars);
     // A verdict is a short quote and a sentence or two: about 90 tokens a criterion.
-    entry.outputTokens = 40 + 90 * rubric.criteria.length;
-    const model = judge?.slice(judge.indexOf(":") + 1);
-    const cost = model
-      ? estimateCostUsd(
-          model,
-          { inputTokens: entry.inputTokens, outputTokens: entry.outputTokens, cachedInputTokens: 0 },
-          options.prices,
-        )
-      : null;
+    const oneOut = 40 + 90 * rubric.criteria.length;
+    // Without a judge yet, the estimate is for one judge call.
+    entry.inputTokens = oneIn * Math.max(1, entry.judgeCalls);
+    entry.outputTokens = oneOut * Math.max(1, entry.judgeCalls);
+    let cost: number | null = panel.length > 0 ? 0 : null;
+    for (const spec of panel) {
+      const one = estimateCostUsd(
+        spec.slice(spec.indexOf(":") + 1),
+        { inputTokens: oneIn * samples, outputTokens: oneOut * samples, cachedInputTokens: 0 },
+        options.prices,
+      );
+      cost = one === null || cost === null ? null : cost + one;
+    }
     costUsd = cost === null || costUsd === null ? null : costUsd + cost;
   }
   const graded = entries.filter((e) => !e.skipped);

@@ -1,5 +1,7 @@
 import { createTwoFilesPatch } from "diff";
+import { withVerdictCache, type VerdictStore } from "../judge/cache.js";
 import { createJudge, type Judge } from "../judge/judge.js";
+import { createPanelJudge } from "../judge/panel.js";
 import { runOutcomeLoop } from "../loop/loop.js";
 import { estimateCostUsd, type PriceTable } from "../providers/pricing.js";
 import { ModelError, type ModelClient } from "../providers/types.js";
@@ -12,7 +14,7 @@ import { computeGate } from "./gate.js";
 import { Meter } from "./meter.js";
 import { mapWithLimit } from "./pool.js";
 import { prepareRun, type Pair } from "./prepare.js";
-import type { Clock, FileSink, FileSource } from "./ports.js";
+import { WriteRefusedError, type Clock, type FileSink, type FileSource } from "./ports.js";
 
 export interface RunOptions {
   /** The files to grade (the workspace). */
@@ -24,6 +26,13 @@ export interface RunOptions {
   paths?: string[];
   /** Default judge and writer, `provider:model`; a rubric's `judge`/`writer` overrides them. */
   judge: string | null;
+  /**
+   * A panel of default judges that vote per criterion (`--judge` given more than once); when non-empty
+   * it replaces `judge`. A rubric's `judge` still overrides the default for its files.
+   */
+  judges?: string[];
+  /** Calls per judge per graded version, 1–9 (default 1); the majority verdict counts (`--judge-samples`). */
+  judgeSamples?: number;
   writer: string | null;
   /** Builds a model client; throws a `ModelError("auth")` when its key is missing. */
   models: (spec: string) => ModelClient;
@@ -41,6 +50,13 @@ export interface RunOptions {
   deadline?: number;
   maxTokens?: number;
   maxCostUsd?: number;
+  /**
+   * Verdict cache: an artifact whose content, rubric and judge are unchanged is not sent again, and its
+   * grade is marked `cached` in the report. Only successful grades are stored.
+   */
+  verdictStore?: VerdictStore;
+  /** Told when the verdict store fails to read or write (the run goes on without it). */
+  onCacheError?: (error: unknown) => void;
   /** Price overrides by model-name prefix (USD per million tokens). */
   prices?: PriceTable;
   clock: Clock;
@@ -48,6 +64,8 @@ export interface RunOptions {
   toolVersion: string;
   /** Called as each file finishes, for progress lines. */
   onFile?: (file: FileReport) => void;
+  /** Called once before grading starts, with the number of (file, rubric) pairs to grade. */
+  onStart?: (total: number) => void;
 }
 
 export interface RunResult {
@@ -61,7 +79,10 @@ export interface RunResult {
 export async function runGrade(options: RunOptions): Promise<RunResult> {
   const started = options.clock.now();
   const startedAt = new Date().toISOString();
-  const meter = new Meter(options.prices);
+  const meter = new Meter(options.prices, {
+    ...(options.maxTokens === undefined ? {} : { maxTokens: options.maxTokens }),
+    ...(options.maxCostUsd === undefined ? {} : { maxCostUsd: options.maxCostUsd }),
+  });
   const { rubrics, problems, pairs } = await prepareRun(options);
   const revisions: RunResult["revisions"] = new Map();
   const report = (files: FileReport[]): RunResult => ({
@@ -70,6 +91,7 @@ export async function runGrade(options: RunOptions): Promise<RunResult> {
     revisions,
   });
   if (problems.length > 0) return report([]);
+  options.onStart?.(pairs.length);
 
   const clients = new Map<string, ModelClient | ModelError>();
   const clientFor = (spec: string): ModelClient | ModelError => {
@@ -90,13 +112,8 @@ export async function runGrade(options: RunOptions): Promise<RunResult> {
   const budgetExceeded = (): string | null => {
     if (options.deadline !== undefined && options.clock.now() >= options.deadline)
       return "the run's time budget ran out";
-    if (options.maxTokens !== undefined && meter.inputTokens + meter.outputTokens >= options.maxTokens) {
-      return `the token budget of ${options.maxTokens} was used up`;
-    }
-    if (options.maxCostUsd !== undefined && meter.costUsd >= options.maxCostUsd) {
-      return `the cost budget of $${options.maxCostUsd} was used up`;
-    }
-    return null;
+    // The meter checks again as each call starts, counting the calls other workers have in flight.
+    return meter.exceeded();
   };
 
   const files = await mapWithLimit(pairs, options.concurrency, async (pair) => {
@@ -121,14 +138,28 @@ async function gradePair(
   const decoded = decodeArtifact(bytes, options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES);
   if (!decoded.ok) return emptyFile(path, rubric.path, "skipped", decoded.reason);
 
-  const judgeSpec = rubric.judge ?? options.judge;
-  if (!judgeSpec) {
+  const judgeSpecs = rubric.judge ? [rubric.judge] : defaultJudges(options);
+  if (judgeSpecs.length === 0) {
     return emptyFile(path, rubric.path, "skipped", "no judge configured (set --judge or RUBRIC_GATE_JUDGE)");
   }
-  const judgeClient = clientFor(judgeSpec);
-  if (judgeClient instanceof ModelError)
-    return emptyFile(path, rubric.path, "grader_error", judgeClient.message);
-  const judge: Judge = createJudge({ client: judgeClient });
+  const members: Judge[] = [];
+  for (const spec of judgeSpecs) {
+    const judgeClient = clientFor(spec);
+    if (judgeClient instanceof ModelError)
+      return emptyFile(path, rubric.path, "grader_error", judgeClient.message);
+    for (let sample = 0; sample < (options.judgeSamples ?? 1); sample++) {
+      members.push(createJudge({ client: judgeClient }));
+    }
+  }
+  const panel: Judge = createPanelJudge(members);
+  const judge: Judge = options.verdictStore
+    ? withVerdictCache(panel, {
+        store: options.verdictStore,
+        // Every member and the sample count: a different panel is a different judge.
+        judge: `${judgeSpecs.join(",")}${(options.judgeSamples ?? 1) > 1 ? ` x${options.judgeSamples}` : ""}`,
+        ...(options.onCacheError ? { onStoreError: options.onCacheError } : {}),
+      })
+    : panel;
 
   const { writer, reason } = pickWriter(pair, rubric, options, clientFor);
   if (writer instanceof ModelError) return emptyFile(path, rubric.path, "grader_error", writer.message);
@@ -153,8 +184,13 @@ async function gradePair(
   if (loop.changed && loop.result !== "grader_error") {
     revisions.set(path, { original: decoded.text, revised: bestContent, rubric: rubric.path });
     if (options.sink) {
-      await options.sink.write(path, new TextEncoder().encode(bestContent));
-      written = true;
+      try {
+        await options.sink.write(path, new TextEncoder().encode(bestContent), bytes);
+        written = true;
+      } catch (error) {
+        // The file changed while it was graded: the person's version wins (`written` stays false).
+        if (!(error instanceof WriteRefusedError)) throw error;
+      }
     }
   }
   return {
@@ -185,11 +221,17 @@ function pickWriter(
       reason: `${pair.path} is graded by ${pair.rubricsForPath} rubrics; revision needs exactly one, so that one rubric's fix cannot undo another's`,
     };
   }
-  const spec = rubric.writer ?? options.writer ?? rubric.judge ?? options.judge;
+  const spec = rubric.writer ?? options.writer ?? rubric.judge ?? defaultJudges(options)[0];
   if (!spec) return { writer: null, reason: "no writer configured (set --writer)" };
   const client = clientFor(spec);
   if (client instanceof ModelError) return { writer: client, reason: client.message };
   return { writer: createWriter({ client }), reason: "" };
+}
+
+/** The default judges: the panel when one is given, else the single judge. */
+function defaultJudges(options: Pick<RunOptions, "judge" | "judges">): string[] {
+  if (options.judges && options.judges.length > 0) return options.judges;
+  return options.judge ? [options.judge] : [];
 }
 
 function emptyFile(path: string, rubric: string, result: FileReport["result"], reason: string): FileReport {
@@ -254,8 +296,10 @@ function buildReport(
     version: REPORT_VERSION,
     tool: { name: "rubric-gate", version: options.toolVersion },
     started_at: startedAt,
-    judge: options.judge,
-    writer: options.writer ?? options.judge,
+    judge: defaultJudges(options)[0] ?? null,
+    ...(options.judges && options.judges.length > 1 ? { judges: options.judges } : {}),
+    ...((options.judgeSamples ?? 1) > 1 ? { judge_samples: options.judgeSamples } : {}),
+    writer: options.writer ?? defaultJudges(options)[0] ?? null,
     gate: computeGate(files, problems.length),
     config_errors: problems.map((p) => ({ file: p.file, line: p.line, message: p.message, hint: p.hint })),
     totals: {
@@ -266,6 +310,7 @@ function buildReport(
       input_tokens: meter.inputTokens,
       output_tokens: meter.outputTokens,
       cached_input_tokens: meter.cachedInputTokens,
+      cached_grades: files.reduce((n, f) => n + f.iterations.filter((i) => i.cached === true).length, 0),
       cost_usd: meter.unpricedModels.size > 0 ? null : meter.costUsd,
       wall_ms: wallMs,
     },

@@ -10,6 +10,10 @@ export interface CriterionVerdict {
   explanation: string;
   evidenceVerified: boolean;
   line: number | null;
+  /** A panel's tally (several judges or samples); absent for a single call. */
+  votes?: { pass: number; fail: number };
+  /** A panel without a strict majority of `pass` that still had a `pass` vote: never counts as a pass. */
+  uncertain?: boolean;
 }
 
 export interface CallRecord {
@@ -30,6 +34,8 @@ export type Grade =
       applicable: boolean;
       summary: string;
       calls: CallRecord[];
+      /** Served from the verdict cache (`withVerdictCache`): no call was made. */
+      cached?: boolean;
     }
   | { kind: "error"; error: string; modelError?: ModelError; calls: CallRecord[] };
 
@@ -61,6 +67,7 @@ export function createJudge(options: JudgeOptions): Judge {
         options.maxOutputTokens ?? Math.min(32_000, 1_024 + 400 * rubric.criteria.length);
       const calls: CallRecord[] = [];
       let previousError: string | null = null;
+      let truncated = false;
 
       for (let attempt = 0; attempt < 2; attempt++) {
         const conversation = [...messages];
@@ -78,7 +85,8 @@ export function createJudge(options: JudgeOptions): Judge {
             schemaName: JUDGE_SCHEMA_NAME,
             schemaDescription: "Per-criterion verdicts on the artifact.",
             schema,
-            maxOutputTokens,
+            // A truncated first answer gets twice the room on its corrective retry.
+            maxOutputTokens: truncated ? Math.min(64_000, maxOutputTokens * 2) : maxOutputTokens,
             ...(signal ? { signal } : {}),
           });
         } catch (error) {
@@ -104,6 +112,7 @@ export function createJudge(options: JudgeOptions): Judge {
         calls.push(record);
 
         let problem: string;
+        truncated = answer.kind === "truncated";
         if (answer.kind === "truncated") {
           problem = "the answer was truncated at the output token limit";
         } else if (answer.kind === "refused") {

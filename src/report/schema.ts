@@ -31,6 +31,10 @@ export const VerdictSchema = z.object({
   /** 1-based line of the evidence in the graded version, or null when there is none to locate. */
   line: z.number().int().positive().nullable(),
   advisory: z.boolean(),
+  /** A judge panel's tally (`--judge-samples`, several `--judge`); absent for a single judge call. */
+  votes: z.object({ pass: z.number().int().nonnegative(), fail: z.number().int().nonnegative() }).optional(),
+  /** The panel had a `pass` vote but no strict majority of them: the verdict is `fail`. */
+  uncertain: z.boolean().optional(),
 });
 export type VerdictReport = z.infer<typeof VerdictSchema>;
 
@@ -62,6 +66,8 @@ export const IterationSchema = z.object({
   /** Iteration whose content the writer revised, for revisions. */
   revised_from: z.number().int().nonnegative().nullable(),
   content_sha256: z.string().nullable(),
+  /** The verdicts came from the verdict cache (`--cache`): no call was made. Absent in older reports. */
+  cached: z.boolean().optional(),
   usage: UsageSchema,
   latency_ms: z.number().nonnegative(),
   calls: z.array(JudgeCallSchema.extend({ role: z.enum(["judge", "writer"]) })),
@@ -112,6 +118,10 @@ export const ReportSchema = z.object({
   tool: z.object({ name: z.literal("rubric-gate"), version: z.string() }),
   started_at: z.string(),
   judge: z.string().nullable(),
+  /** Every default judge when there is a panel (`--judge` given more than once). */
+  judges: z.array(z.string()).optional(),
+  /** Judge calls per judge per graded version (`--judge-samples`), when more than one. */
+  judge_samples: z.number().int().min(1).optional(),
   writer: z.string().nullable(),
   gate: z.object({
     passed: z.boolean(),
@@ -128,6 +138,8 @@ export const ReportSchema = z.object({
     input_tokens: z.number().int().nonnegative(),
     output_tokens: z.number().int().nonnegative(),
     cached_input_tokens: z.number().int().nonnegative(),
+    /** Grades served from the verdict cache (`--cache`), at no call and no cost. Absent in older reports. */
+    cached_grades: z.number().int().nonnegative().optional(),
     /** Estimated cost in USD, or null when a model has no known price. */
     cost_usd: z.number().nonnegative().nullable(),
     wall_ms: z.number().nonnegative(),

@@ -36,7 +36,7 @@ it("dist/cli/index.js grades a file through the OpenAI SDK and exits with the ga
     () => {
       throw new Error("expected exit code 1");
     },
-    (error: { code: number; stdout: string; stderr: string }) => error,
+    (error: unknown) => error as { code: number; stdout: string; stderr: string },
   );
   expect(failing.code).toBe(1);
   const report = JSON.parse(failing.stdout) as { files: Array<{ path: string; result: string }> };
@@ -45,6 +45,7 @@ it("dist/cli/index.js grades a file through the OpenAI SDK and exits with the ga
     ["bad.md", "needs_revision"],
     ["good.md", "satisfied"],
   ]);
+  expect(failing.stderr).toContain("[1/2]");
   expect(failing.stderr).toContain("[2/2]");
 
   const passing = await run("node", [BUNDLE, "grade", "good.md", "--judge", "openai:gpt-4.1"], {
