@@ -37646,7 +37646,23 @@ function syntax_pick(schema, prop) {
 
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
 var dist = __nccwpck_require__(8815);
+;// CONCATENATED MODULE: ./src/util/levenshtein.ts
+/** Edit distance between two strings, for "did you mean" suggestions. */
+function levenshtein(a, b) {
+    let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+    for (let i = 1; i <= a.length; i++) {
+        const current = [i];
+        for (let j = 1; j <= b.length; j++) {
+            const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
+            current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution));
+        }
+        previous = current;
+    }
+    return previous[b.length] ?? 0;
+}
+
 ;// CONCATENATED MODULE: ./src/rubric/frontmatter.ts
+
 
 
 const MODEL_PATTERN = /^(openai|anthropic|openai-compatible):\S+$/;
@@ -37825,18 +37841,6 @@ function closestKey(key) {
         return undefined;
     const tolerance = Math.min(2, Math.floor(Math.max(wanted.length, 1) / 3));
     return best.distance <= tolerance ? best.key : undefined;
-}
-function levenshtein(a, b) {
-    let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
-    for (let i = 1; i <= a.length; i++) {
-        const current = [i];
-        for (let j = 1; j <= b.length; j++) {
-            const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
-            current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution));
-        }
-        previous = current;
-    }
-    return previous[b.length] ?? 0;
 }
 
 ;// CONCATENATED MODULE: ./src/rubric/ids.ts
@@ -39190,6 +39194,12 @@ class ModelError extends Error {
         this.status = status;
     }
 }
+/** Any failure of a model call as a `ModelError`; an unexpected throw counts as a connection failure. */
+function asModelError(error) {
+    return error instanceof ModelError
+        ? error
+        : new ModelError("connection", String(error), undefined, { cause: error });
+}
 
 ;// CONCATENATED MODULE: ./src/judge/evidence.ts
 /**
@@ -39285,9 +39295,7 @@ function createJudge(options) {
                     });
                 }
                 catch (error) {
-                    const modelError = error instanceof ModelError
-                        ? error
-                        : new ModelError("connection", String(error), undefined, { cause: error });
+                    const modelError = asModelError(error);
                     return {
                         kind: "error",
                         error: `judge ${withoutPrefix(modelError.message, client.id)}`,
@@ -40057,9 +40065,7 @@ function createWriter(options) {
                 });
             }
             catch (error) {
-                const modelError = error instanceof ModelError
-                    ? error
-                    : new ModelError("connection", String(error), undefined, { cause: error });
+                const modelError = asModelError(error);
                 return {
                     kind: "error",
                     error: `writer ${withoutPrefix(modelError.message, client.id)}`,
@@ -85006,7 +85012,30 @@ function rate_limit_seconds(ms) {
 /** The tool's version, as released (kept equal to package.json by a test). */
 const src_version_VERSION = "0.1.0";
 
+;// CONCATENATED MODULE: ./src/util/string-schemas.ts
+
+// Zod schemas for values that arrive as strings: CLI flags and Action inputs.
+/** `provider:model`, e.g. `openai:gpt-4.1`. */
+const modelSpec = schemas_string()
+    .regex(/^(openai|anthropic|openai-compatible):\S+$/, "expected provider:model, e.g. openai:gpt-4.1");
+/** A whole number from min to max. */
+const wholeNumber = (min, max) => schemas_string()
+    .regex(/^\d+$/, `expected a whole number from ${min} to ${max}`)
+    .transform(Number)
+    .pipe(schemas_number().int().min(min).max(max));
+/** A decimal number from min to max. */
+const decimal = (min, max) => schemas_string()
+    .regex(/^-?\d+(\.\d+)?$/, `expected a number from ${min} to ${max}`)
+    .transform(Number)
+    .pipe(schemas_number().min(min).max(max));
+/** A number above zero. */
+const positiveNumber = schemas_string()
+    .regex(/^\d+(\.\d+)?$/, "expected a positive number")
+    .transform(Number)
+    .pipe(schemas_number().positive());
+
 ;// CONCATENATED MODULE: ./src/cli/args.ts
+
 
 
 const HELP = `rubric-gate — grade files against markdown rubrics with an isolated LLM judge
@@ -85046,35 +85075,25 @@ RUBRIC_GATE_JUDGE, RUBRIC_GATE_WRITER.
 
 Exit codes: 0 the gate passed; 1 the gate failed; 2 usage or configuration error;
 3 the judge could not be used (grader_error, no key, endpoint down).`;
-const spec = schemas_string()
-    .regex(/^(openai|anthropic|openai-compatible):\S+$/, "expected provider:model, e.g. openai:gpt-4.1");
-const args_int = (min, max) => schemas_string()
-    .regex(/^\d+$/, "expected a whole number")
-    .transform(Number)
-    .pipe(schemas_number().int().min(min).max(max));
-const positive = schemas_string()
-    .regex(/^\d+(\.\d+)?$/, "expected a positive number")
-    .transform(Number)
-    .pipe(schemas_number().positive());
 const GradeFlags = object({
     rubrics: schemas_string().min(1).default("rubrics/**/*.md"),
-    judge: spec.optional(),
+    judge: modelSpec.optional(),
     /** Every `--judge` given, in order; more than one makes a panel. */
-    judges: array(spec).default([]),
-    "judge-samples": args_int(1, 9).default(1),
-    writer: spec.optional(),
+    judges: array(modelSpec).default([]),
+    "judge-samples": wholeNumber(1, 9).default(1),
+    writer: modelSpec.optional(),
     revise: schemas_boolean().default(false),
-    "max-iterations": args_int(0, 20).optional(),
-    concurrency: args_int(1, 256).default(4),
+    "max-iterations": wholeNumber(0, 20).optional(),
+    concurrency: wholeNumber(1, 256).default(4),
     report: schemas_string().min(1).optional(),
     json: schemas_boolean().default(false),
     "dry-run": schemas_boolean().default(false),
     "json-mode": schemas_enum(["schema", "prompt"]).default("schema"),
-    timeout: positive.default(120),
-    "budget-seconds": positive.optional(),
-    "max-tokens": args_int(1, Number.MAX_SAFE_INTEGER).optional(),
-    "max-cost": positive.optional(),
-    "max-file-bytes": args_int(1, 1024 * 1024 * 1024).default(256 * 1024),
+    timeout: positiveNumber.default(120),
+    "budget-seconds": positiveNumber.optional(),
+    "max-tokens": wholeNumber(1, Number.MAX_SAFE_INTEGER).optional(),
+    "max-cost": positiveNumber.optional(),
+    "max-file-bytes": wholeNumber(1, 1024 * 1024 * 1024).default(256 * 1024),
     prices: schemas_string().min(1).optional(),
     cache: schemas_string().min(1).optional(),
 });
@@ -85509,6 +85528,7 @@ function exampleReport(rubric, example, grade) {
 
 
 
+
 /**
  * The path the judge sees unless an example sets `path`: one neutral name for every example, so a file
  * name such as `fails-scope.md` cannot hint at its label.
@@ -85706,26 +85726,27 @@ function examples_valueAt(data, path) {
 function nearest(word, candidates) {
     let best;
     for (const id of candidates) {
-        const distance = examples_levenshtein(word, id);
+        const distance = levenshtein(word, id);
         if (!best || distance < best.distance)
             best = { id, distance };
     }
     return best && best.distance <= Math.max(2, Math.floor(word.length / 4)) ? best.id : undefined;
 }
-function examples_levenshtein(a, b) {
-    let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
-    for (let i = 1; i <= a.length; i++) {
-        const current = [i];
-        for (let j = 1; j <= b.length; j++) {
-            const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
-            current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution));
-        }
-        previous = current;
-    }
-    return previous[b.length] ?? 0;
+
+;// CONCATENATED MODULE: ./src/util/text-table.ts
+/** Left-aligned columns separated by two spaces, for terminal output; the first row is the header. */
+function textTable(rows) {
+    const widths = rows[0]?.map((_, col) => Math.max(...rows.map((r) => (r[col] ?? "").length))) ?? [];
+    return rows
+        .map((r) => r
+        .map((cell, col) => cell.padEnd(widths[col] ?? 0))
+        .join("  ")
+        .trimEnd())
+        .join("\n");
 }
 
 ;// CONCATENATED MODULE: ./src/calibrate/render.ts
+
 
 
 /** One progress line as an example is judged. */
@@ -85761,22 +85782,13 @@ function row(name, m) {
         m.flip_rate === null ? "-" : m.flip_rate.toFixed(2),
     ];
 }
-function table(rows) {
-    const widths = rows[0]?.map((_, col) => Math.max(...rows.map((r) => (r[col] ?? "").length))) ?? [];
-    return rows
-        .map((r) => r
-        .map((cell, col) => cell.padEnd(widths[col] ?? 0))
-        .join("  ")
-        .trimEnd())
-        .join("\n");
-}
 /** The human calibration summary: the metrics table, the disagreements and the gates. */
 function renderCalibration(report) {
     const samples = report.samples === 1 ? "1 sample" : `${report.samples} samples`;
     const out = [
         `Calibration of ${report.rubric.path} on ${report.examples.length} labeled example(s) with ${report.judges.join(" + ")}, ${samples} each.`,
         "",
-        table([
+        textTable([
             ["CRITERION", "LABELS", "AGREE", "KAPPA", "FALSE-PASS", "FALSE-FAIL", "CONFUSION", "FLIP"],
             ...report.rubric.criteria.map((id) => row(id, report.metrics.criteria[id])),
             row(ALL_CRITERIA, report.metrics.all_criteria),
@@ -85830,6 +85842,7 @@ function renderCalibration(report) {
 
 ;// CONCATENATED MODULE: ./src/cli/render.ts
 
+
 const RESULT_MARK = {
     satisfied: "✔ satisfied",
     needs_revision: "✘ needs_revision",
@@ -85855,15 +85868,6 @@ function renderProblems(problems) {
         .map((p) => `${p.file}${p.line > 0 ? `:${p.line}` : ""}: error: ${p.message}\n  fix: ${p.hint}`)
         .join("\n");
 }
-function render_table(rows) {
-    const widths = rows[0]?.map((_, col) => Math.max(...rows.map((r) => (r[col] ?? "").length))) ?? [];
-    return rows
-        .map((r) => r
-        .map((cell, col) => cell.padEnd(widths[col] ?? 0))
-        .join("  ")
-        .trimEnd())
-        .join("\n");
-}
 /** The readable end-of-run summary: a table of files, the failing criteria, totals and the gate. */
 function renderReport(report) {
     const out = [];
@@ -85871,7 +85875,7 @@ function renderReport(report) {
         out.push(renderProblems(report.config_errors), "", "Configuration errors: nothing was graded.");
     }
     if (report.files.length) {
-        out.push(render_table([
+        out.push(textTable([
             ["FILE", "RUBRIC", "RESULT", "SCORE", "ITER"],
             ...report.files.map((f) => [
                 safeText(f.path, 500),
@@ -85933,7 +85937,7 @@ function renderPlan(plan) {
         ? "cost unknown (no judge, or a model not in the price table)"
         : `~$${plan.costUsd.toFixed(4)}`;
     return [
-        render_table(rows),
+        textTable(rows),
         "",
         `Dry run: ${graded} file(s) to grade, ${plan.entries.length - graded} skipped; no model was called.`,
         `Iteration 0 (${judgeCallsText(plan)}): ~${plan.inputTokens} input + ~${plan.outputTokens} output tokens, ${cost}.`,
@@ -85962,19 +85966,7 @@ function renderRubrics(rubrics) {
 ;// CONCATENATED MODULE: ./src/cli/commands/flags.ts
 
 
-/** `provider:model`. */
-const modelSpec = schemas_string()
-    .regex(/^(openai|anthropic|openai-compatible):\S+$/, "expected provider:model, e.g. openai:gpt-4.1");
-/** A whole number from min to max, given as a flag's string. */
-const wholeNumber = (min, max) => schemas_string()
-    .regex(/^\d+$/, `expected a whole number from ${min} to ${max}`)
-    .transform(Number)
-    .pipe(schemas_number().int().min(min).max(max));
-/** A decimal number from min to max, given as a flag's string. */
-const decimal = (min, max) => schemas_string()
-    .regex(/^-?\d+(\.\d+)?$/, `expected a number from ${min} to ${max}`)
-    .transform(Number)
-    .pipe(schemas_number().min(min).max(max));
+
 /**
  * Parses a subcommand's argv with `node:util` parseArgs, then validates the values with zod. A bad
  * flag's message names the flag, quotes the value and says the expected form.
@@ -86283,9 +86275,7 @@ async function requestDraft(client, path, content, signal) {
             });
         }
         catch (error) {
-            const modelError = error instanceof ModelError
-                ? error
-                : new ModelError("connection", String(error), undefined, { cause: error });
+            const modelError = asModelError(error);
             return {
                 kind: "error",
                 error: `writer ${withoutPrefix(modelError.message, client.id)}`,

@@ -1,19 +1,6 @@
 import { z } from "zod";
+import { modelSpec, positiveNumber, wholeNumber } from "../util/string-schemas.js";
 
-const spec = z
-  .string()
-  .regex(/^(openai|anthropic|openai-compatible):\S+$/, "expected provider:model, e.g. openai:gpt-4.1");
-const wholeNumber = (min: number, max: number) =>
-  z
-    .string()
-    .regex(/^\d+$/, `expected a whole number from ${min} to ${max}`)
-    .transform(Number)
-    .pipe(z.number().int().min(min).max(max));
-const positive = z
-  .string()
-  .regex(/^\d+(\.\d+)?$/, "expected a positive number")
-  .transform(Number)
-  .pipe(z.number().positive());
 const bool = z.enum(["true", "false"], { message: "expected true or false" }).transform((v) => v === "true");
 
 /** The Action's inputs (action.yml), each validated; an empty input takes its default. */
@@ -21,9 +8,9 @@ const InputsSchema = z.object({
   rubrics: z.string().default("rubrics/**/*.md"),
   paths: z.string().default(""),
   // One judge, or a panel: one provider:model per line (or comma-separated); they vote per criterion.
-  judge: z.string().transform(splitList).pipe(z.array(spec).min(1)).optional(),
+  judge: z.string().transform(splitList).pipe(z.array(modelSpec).min(1)).optional(),
   "judge-samples": wholeNumber(1, 9).default(1),
-  writer: spec.optional(),
+  writer: modelSpec.optional(),
   "openai-api-key": z.string().optional(),
   "anthropic-api-key": z.string().optional(),
   "openai-base-url": z.url({ message: "expected a URL, e.g. https://gateway.example.com/v1" }).optional(),
@@ -39,10 +26,10 @@ const InputsSchema = z.object({
   "fail-on": z.enum(["blocking", "advisory", "never"]).default("blocking"),
   "on-grader-error": z.enum(["failure", "neutral"]).default("failure"),
   "github-token": z.string().optional(),
-  "timeout-seconds": positive.default(120),
-  "budget-seconds": positive.optional(),
+  "timeout-seconds": positiveNumber.default(120),
+  "budget-seconds": positiveNumber.optional(),
   "max-tokens": wholeNumber(1, Number.MAX_SAFE_INTEGER).optional(),
-  "max-cost": positive.optional(),
+  "max-cost": positiveNumber.optional(),
   "max-file-bytes": wholeNumber(1, 1024 * 1024 * 1024).default(256 * 1024),
   "cache-dir": z.string().optional(),
 });

@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { FileSource } from "../engine/ports.js";
 import { compareStrings } from "../rubric/match.js";
 import type { ConfigProblem, Rubric } from "../rubric/types.js";
+import { levenshtein } from "../util/levenshtein.js";
 
 /** A labeled example: an artifact and what a trustworthy judge should say about it. */
 export interface Example {
@@ -237,17 +238,4 @@ function nearest(word: string, candidates: readonly string[]): string | undefine
     if (!best || distance < best.distance) best = { id, distance };
   }
   return best && best.distance <= Math.max(2, Math.floor(word.length / 4)) ? best.id : undefined;
-}
-
-function levenshtein(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution));
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
 }

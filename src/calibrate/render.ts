@@ -2,6 +2,7 @@ import { safeText } from "../util/redact.js";
 import { ALL_CRITERIA, RESULT } from "./calibrate.js";
 import type { Metrics } from "./metrics.js";
 import type { CalibrationReport, ExampleReport } from "./schema.js";
+import { textTable } from "../util/text-table.js";
 
 /** One progress line as an example is judged. */
 export function exampleLine(example: ExampleReport, done: number, total: number): string {
@@ -38,25 +39,13 @@ function row(name: string, m: Metrics): string[] {
   ];
 }
 
-function table(rows: string[][]): string {
-  const widths = rows[0]?.map((_, col) => Math.max(...rows.map((r) => (r[col] ?? "").length))) ?? [];
-  return rows
-    .map((r) =>
-      r
-        .map((cell, col) => cell.padEnd(widths[col] ?? 0))
-        .join("  ")
-        .trimEnd(),
-    )
-    .join("\n");
-}
-
 /** The human calibration summary: the metrics table, the disagreements and the gates. */
 export function renderCalibration(report: CalibrationReport): string {
   const samples = report.samples === 1 ? "1 sample" : `${report.samples} samples`;
   const out = [
     `Calibration of ${report.rubric.path} on ${report.examples.length} labeled example(s) with ${report.judges.join(" + ")}, ${samples} each.`,
     "",
-    table([
+    textTable([
       ["CRITERION", "LABELS", "AGREE", "KAPPA", "FALSE-PASS", "FALSE-FAIL", "CONFUSION", "FLIP"],
       ...report.rubric.criteria.map((id) => row(id, report.metrics.criteria[id] as Metrics)),
       row(ALL_CRITERIA, report.metrics.all_criteria),

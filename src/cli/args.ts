@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { z } from "zod";
+import { modelSpec, positiveNumber, wholeNumber } from "../util/string-schemas.js";
 
 export const HELP = `rubric-gate — grade files against markdown rubrics with an isolated LLM judge
 
@@ -39,40 +40,25 @@ RUBRIC_GATE_JUDGE, RUBRIC_GATE_WRITER.
 Exit codes: 0 the gate passed; 1 the gate failed; 2 usage or configuration error;
 3 the judge could not be used (grader_error, no key, endpoint down).`;
 
-const spec = z
-  .string()
-  .regex(/^(openai|anthropic|openai-compatible):\S+$/, "expected provider:model, e.g. openai:gpt-4.1");
-const int = (min: number, max: number) =>
-  z
-    .string()
-    .regex(/^\d+$/, "expected a whole number")
-    .transform(Number)
-    .pipe(z.number().int().min(min).max(max));
-const positive = z
-  .string()
-  .regex(/^\d+(\.\d+)?$/, "expected a positive number")
-  .transform(Number)
-  .pipe(z.number().positive());
-
 const GradeFlags = z.object({
   rubrics: z.string().min(1).default("rubrics/**/*.md"),
-  judge: spec.optional(),
+  judge: modelSpec.optional(),
   /** Every `--judge` given, in order; more than one makes a panel. */
-  judges: z.array(spec).default([]),
-  "judge-samples": int(1, 9).default(1),
-  writer: spec.optional(),
+  judges: z.array(modelSpec).default([]),
+  "judge-samples": wholeNumber(1, 9).default(1),
+  writer: modelSpec.optional(),
   revise: z.boolean().default(false),
-  "max-iterations": int(0, 20).optional(),
-  concurrency: int(1, 256).default(4),
+  "max-iterations": wholeNumber(0, 20).optional(),
+  concurrency: wholeNumber(1, 256).default(4),
   report: z.string().min(1).optional(),
   json: z.boolean().default(false),
   "dry-run": z.boolean().default(false),
   "json-mode": z.enum(["schema", "prompt"]).default("schema"),
-  timeout: positive.default(120),
-  "budget-seconds": positive.optional(),
-  "max-tokens": int(1, Number.MAX_SAFE_INTEGER).optional(),
-  "max-cost": positive.optional(),
-  "max-file-bytes": int(1, 1024 * 1024 * 1024).default(256 * 1024),
+  timeout: positiveNumber.default(120),
+  "budget-seconds": positiveNumber.optional(),
+  "max-tokens": wholeNumber(1, Number.MAX_SAFE_INTEGER).optional(),
+  "max-cost": positiveNumber.optional(),
+  "max-file-bytes": wholeNumber(1, 1024 * 1024 * 1024).default(256 * 1024),
   prices: z.string().min(1).optional(),
   cache: z.string().min(1).optional(),
 });

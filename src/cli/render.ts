@@ -2,6 +2,7 @@ import type { Plan } from "../engine/plan.js";
 import type { FileReport, Report } from "../report/schema.js";
 import type { ConfigProblem, Rubric } from "../rubric/types.js";
 import { safeText } from "../util/redact.js";
+import { textTable } from "../util/text-table.js";
 
 const RESULT_MARK: Record<FileReport["result"], string> = {
   satisfied: "✔ satisfied",
@@ -32,18 +33,6 @@ export function renderProblems(problems: ConfigProblem[]): string {
     .join("\n");
 }
 
-function table(rows: string[][]): string {
-  const widths = rows[0]?.map((_, col) => Math.max(...rows.map((r) => (r[col] ?? "").length))) ?? [];
-  return rows
-    .map((r) =>
-      r
-        .map((cell, col) => cell.padEnd(widths[col] ?? 0))
-        .join("  ")
-        .trimEnd(),
-    )
-    .join("\n");
-}
-
 /** The readable end-of-run summary: a table of files, the failing criteria, totals and the gate. */
 export function renderReport(report: Report): string {
   const out: string[] = [];
@@ -52,7 +41,7 @@ export function renderReport(report: Report): string {
   }
   if (report.files.length) {
     out.push(
-      table([
+      textTable([
         ["FILE", "RUBRIC", "RESULT", "SCORE", "ITER"],
         ...report.files.map((f) => [
           safeText(f.path, 500),
@@ -119,7 +108,7 @@ export function renderPlan(plan: Plan): string {
       ? "cost unknown (no judge, or a model not in the price table)"
       : `~$${plan.costUsd.toFixed(4)}`;
   return [
-    table(rows),
+    textTable(rows),
     "",
     `Dry run: ${graded} file(s) to grade, ${plan.entries.length - graded} skipped; no model was called.`,
     `Iteration 0 (${judgeCallsText(plan)}): ~${plan.inputTokens} input + ~${plan.outputTokens} output tokens, ${cost}.`,

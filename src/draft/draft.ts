@@ -4,7 +4,7 @@ import { z } from "zod";
 import type { CallRecord } from "../judge/judge.js";
 import { withoutPrefix } from "../judge/judge.js";
 import { makeNonce, promptSafePath } from "../judge/prompt.js";
-import { ModelError, type JsonSchema, type ModelClient } from "../providers/types.js";
+import { asModelError, type JsonSchema, type ModelClient, type ModelError } from "../providers/types.js";
 import { isValidCriterionId, slugify } from "../rubric/ids.js";
 
 export const DRAFT_SCHEMA_NAME = "rubric_draft";
@@ -121,10 +121,7 @@ export async function requestDraft(
         ...(signal ? { signal } : {}),
       });
     } catch (error) {
-      const modelError =
-        error instanceof ModelError
-          ? error
-          : new ModelError("connection", String(error), undefined, { cause: error });
+      const modelError = asModelError(error);
       return {
         kind: "error",
         error: `writer ${withoutPrefix(modelError.message, client.id)}`,

@@ -1,4 +1,4 @@
-import { ModelError, type ModelClient, type Usage } from "../providers/types.js";
+import { asModelError, type ModelClient, type ModelError, type Usage } from "../providers/types.js";
 import type { Rubric } from "../rubric/types.js";
 import { locateEvidence } from "./evidence.js";
 import { buildJudgeMessages, JUDGE_SYSTEM_PROMPT, makeNonce, type Artifact } from "./prompt.js";
@@ -90,10 +90,7 @@ export function createJudge(options: JudgeOptions): Judge {
             ...(signal ? { signal } : {}),
           });
         } catch (error) {
-          const modelError =
-            error instanceof ModelError
-              ? error
-              : new ModelError("connection", String(error), undefined, { cause: error });
+          const modelError = asModelError(error);
           return {
             kind: "error",
             error: `judge ${withoutPrefix(modelError.message, client.id)}`,

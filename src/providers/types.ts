@@ -69,3 +69,10 @@ export class ModelError extends Error {
     super(message, options);
   }
 }
+
+/** Any failure of a model call as a `ModelError`; an unexpected throw counts as a connection failure. */
+export function asModelError(error: unknown): ModelError {
+  return error instanceof ModelError
+    ? error
+    : new ModelError("connection", String(error), undefined, { cause: error });
+}

@@ -2,6 +2,7 @@ import { isMap, isScalar, LineCounter, parseDocument } from "yaml";
 import type { Document, Pair } from "yaml";
 import { z } from "zod";
 import type { ConfigProblem } from "./types.js";
+import { levenshtein } from "../util/levenshtein.js";
 
 const MODEL_PATTERN = /^(openai|anthropic|openai-compatible):\S+$/;
 
@@ -206,17 +207,4 @@ export function closestKey(key: string): string | undefined {
   if (!best) return undefined;
   const tolerance = Math.min(2, Math.floor(Math.max(wanted.length, 1) / 3));
   return best.distance <= tolerance ? best.key : undefined;
-}
-
-function levenshtein(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution));
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
 }

@@ -1,6 +1,6 @@
 import { withoutPrefix, type CallRecord, type CriterionVerdict } from "../judge/judge.js";
 import { makeNonce, promptSafePath, renderRubric, type Artifact } from "../judge/prompt.js";
-import { ModelError, type JsonSchema, type ModelClient } from "../providers/types.js";
+import { asModelError, type JsonSchema, type ModelClient, type ModelError } from "../providers/types.js";
 import type { Rubric } from "../rubric/types.js";
 import { WriterAnswerSchema, type Edit } from "./edits.js";
 
@@ -111,10 +111,7 @@ export function createWriter(options: WriterOptions): Writer {
           ...(signal ? { signal } : {}),
         });
       } catch (error) {
-        const modelError =
-          error instanceof ModelError
-            ? error
-            : new ModelError("connection", String(error), undefined, { cause: error });
+        const modelError = asModelError(error);
         return {
           kind: "error",
           error: `writer ${withoutPrefix(modelError.message, client.id)}`,

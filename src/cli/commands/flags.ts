@@ -1,26 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { z } from "zod";
 
-/** `provider:model`. */
-export const modelSpec = z
-  .string()
-  .regex(/^(openai|anthropic|openai-compatible):\S+$/, "expected provider:model, e.g. openai:gpt-4.1");
-
-/** A whole number from min to max, given as a flag's string. */
-export const wholeNumber = (min: number, max: number) =>
-  z
-    .string()
-    .regex(/^\d+$/, `expected a whole number from ${min} to ${max}`)
-    .transform(Number)
-    .pipe(z.number().int().min(min).max(max));
-
-/** A decimal number from min to max, given as a flag's string. */
-export const decimal = (min: number, max: number) =>
-  z
-    .string()
-    .regex(/^-?\d+(\.\d+)?$/, `expected a number from ${min} to ${max}`)
-    .transform(Number)
-    .pipe(z.number().min(min).max(max));
+export { decimal, modelSpec, wholeNumber } from "../../util/string-schemas.js";
 
 export type Parsed<T> =
   { ok: true; values: T; positionals: string[]; help: boolean } | { ok: false; message: string };
