@@ -6,11 +6,12 @@
 // (ceil(N / concurrency) × latency: one judge call per file, perfectly packed), calls and tokens per
 // file, a second run over the unchanged tree with the verdict cache (it must make no call), and the
 // peak RSS. Each size runs in a child process of its own, so its memory figure is its own. Then the
-// cold start of the bundle: from spawning `node dist/cli/index.js grade` to the first model request
-// reaching the server, and the size of dist/cli. No figure is asserted: it is printed.
+// cold start of both bundles: from spawning `node dist/cli/index.js grade`, and `node dist/index.js` (the
+// Action, on a push event against the local GitHub server), to the first model request reaching the
+// server; and the bundles' sizes. No figure is asserted: it is printed.
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
+import { mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { cpus, totalmem, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -22,12 +23,14 @@ import { createWorkspaceSource } from "../src/fs/workspace.js";
 import { createModelClient } from "../src/providers/factory.js";
 import { RateLimits } from "../src/providers/rate-limit.js";
 import { systemClock } from "../src/providers/retry.js";
+import { startGitHubServer } from "../test/support/github-server.js";
 import { startModelServer, type ModelServer } from "../test/support/model-server.js";
 import { scripted } from "../test/support/scripted.js";
 import { RULES, writeTree } from "./tree.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const BUNDLE = join(ROOT, "dist/cli/index.js");
+const ACTION_BUNDLE = join(ROOT, "dist/index.js");
 const JUDGE = "openai:gpt-4.1";
 
 interface SizeResult {
@@ -130,8 +133,45 @@ async function startServerProcess(
   };
 }
 
-/** Median time from spawning the bundle to the first model request reaching the server. */
-async function coldStart(runs: number): Promise<{ medianMs: number; samplesMs: number[] }> {
+type Launch = (root: string, modelBaseURL: string) => Promise<{ args: string[]; env: NodeJS.ProcessEnv }>;
+
+/** The CLI: `node dist/cli/index.js grade` in the tree. */
+const launchCli: Launch = (_root, modelBaseURL) =>
+  Promise.resolve({
+    args: [BUNDLE, "grade", "--judge", JUDGE],
+    env: { PATH: process.env.PATH, OPENAI_API_KEY: "bench", OPENAI_BASE_URL: modelBaseURL },
+  });
+
+/** The Action as the runner starts it on a push: event file, GITHUB_* variables, INPUT_* inputs. */
+function launchAction(apiUrl: string): Launch {
+  return async (root, modelBaseURL) => {
+    const eventPath = join(root, "..", `event-${process.pid}.json`);
+    await writeFile(eventPath, JSON.stringify({ after: "a".repeat(40), ref: "refs/heads/main" }));
+    return {
+      args: [ACTION_BUNDLE],
+      env: {
+        PATH: process.env.PATH,
+        GITHUB_EVENT_NAME: "push",
+        GITHUB_EVENT_PATH: eventPath,
+        GITHUB_REPOSITORY: "bench/tree",
+        GITHUB_SHA: "a".repeat(40),
+        GITHUB_REF: "refs/heads/main",
+        GITHUB_WORKSPACE: root,
+        GITHUB_API_URL: apiUrl,
+        RUNNER_TEMP: join(root, ".."),
+        GITHUB_OUTPUT: join(root, "..", `output-${process.pid}.txt`),
+        GITHUB_STEP_SUMMARY: join(root, "..", `summary-${process.pid}.md`),
+        INPUT_JUDGE: JUDGE,
+        "INPUT_OPENAI-API-KEY": "bench",
+        "INPUT_OPENAI-BASE-URL": modelBaseURL,
+        "INPUT_GITHUB-TOKEN": "bench-token",
+      },
+    };
+  };
+}
+
+/** Median time from spawning a bundle to the first model request reaching the server. */
+async function coldStart(runs: number, launch: Launch): Promise<{ medianMs: number; samplesMs: number[] }> {
   const judge = scripted({ judge: RULES });
   let arrived: (() => void) | undefined;
   const server: ModelServer = await startModelServer((req) => {
@@ -143,13 +183,10 @@ async function coldStart(runs: number): Promise<{ medianMs: number; samplesMs: n
   try {
     await writeTree(root, 1);
     for (let i = 0; i < runs; i++) {
+      const { args, env } = await launch(root, server.openaiBaseURL);
       const first = new Promise<void>((resolve) => (arrived = resolve));
       const started = performance.now();
-      const child = spawn(process.execPath, [BUNDLE, "grade", "--judge", JUDGE], {
-        cwd: root,
-        env: { PATH: process.env.PATH, OPENAI_API_KEY: "bench", OPENAI_BASE_URL: server.openaiBaseURL },
-        stdio: "ignore",
-      });
+      const child = spawn(process.execPath, args, { cwd: root, env, stdio: "ignore" });
       const exited = new Promise<void>((resolve) =>
         child.once("exit", () => {
           resolve();
@@ -283,12 +320,18 @@ async function main(): Promise<void> {
     console.log("\ncold start: dist/cli/index.js is missing (run npm run build)");
     return;
   }
-  const cold = await coldStart(Number(values["cold-start-runs"]));
-  const bundle = await directorySize(join(ROOT, "dist/cli"));
+  const runs = Number(values["cold-start-runs"]);
+  const cold = await coldStart(runs, launchCli);
+  const github = await startGitHubServer({ owner: "bench", repo: "tree", validateResponses: false });
+  const coldAction = await coldStart(runs, launchAction(github.url)).finally(() => github.close());
+  const samples = (c: { samplesMs: number[] }) => c.samplesMs.map((ms) => ms.toFixed(0)).join(", ");
+  const mib = async (path: string) => ((await stat(path)).size / 2 ** 20).toFixed(2);
   console.log(
-    `\ncold start (spawn of node dist/cli/index.js grade → first model request): median ${cold.medianMs.toFixed(0)} ms ` +
-      `(${cold.samplesMs.map((ms) => ms.toFixed(0)).join(", ")})\n` +
-      `bundle dist/cli: ${(bundle / 2 ** 20).toFixed(2)} MiB`,
+    `\ncold start (spawn of node dist/cli/index.js grade → first model request): median ${cold.medianMs.toFixed(0)} ms (${samples(cold)})` +
+      `\ncold start (spawn of node dist/index.js, the Action on a push → first model request, after creating the check run): ` +
+      `median ${coldAction.medianMs.toFixed(0)} ms (${samples(coldAction)})` +
+      `\nbundles: dist/index.js ${await mib(ACTION_BUNDLE)} MiB, dist/cli/index.js ${await mib(BUNDLE)} MiB; ` +
+      `dist/ in all ${((await directorySize(join(ROOT, "dist"))) / 2 ** 20).toFixed(2)} MiB`,
   );
 }
 
