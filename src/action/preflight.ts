@@ -1,6 +1,4 @@
-import { createModelClient } from "../providers/factory.js";
-import { systemClock } from "../providers/retry.js";
-import { ModelError } from "../providers/types.js";
+import { keyProblem } from "../providers/factory.js";
 import type { RunEvent } from "../github/event.js";
 import type { Inputs } from "./inputs.js";
 
@@ -32,13 +30,9 @@ export function skipReason(
     return "No judge is configured. Set the `judge` input, e.g. `judge: openai:gpt-4.1` with `openai-api-key: ${{ secrets.OPENAI_API_KEY }}`.";
   }
   for (const judge of inputs.judge) {
-    try {
-      createModelClient(judge, { env, retry: { clock: systemClock } });
-    } catch (error) {
-      if (error instanceof ModelError && error.kind === "auth") {
-        return `The judge ${judge} has no key here: ${error.message}. Add the key as a repository secret and pass it to the matching input (openai-api-key or anthropic-api-key).`;
-      }
-      throw error;
+    const problem = keyProblem(judge, env, "judge");
+    if (problem) {
+      return `The judge ${judge} has no key here: ${problem}. Add the key as a repository secret and pass it to the matching input (openai-api-key or anthropic-api-key).`;
     }
   }
   return null;

@@ -5,8 +5,10 @@ import { buildAnnotations } from "../github/annotations.js";
 import { completeCheck, conclusionFor, fallbackNotice, type CheckHandle } from "../github/checks.js";
 import { CHECK_SUMMARY_LIMIT, renderSummary, type SummaryOptions } from "../github/markdown.js";
 import type { CheckConclusion, GitHubApi } from "../github/octokit.js";
+import { gateSentence } from "../report/gate.js";
 import type { FileReport, Report } from "../report/schema.js";
 import type { Inputs } from "./inputs.js";
+import { log } from "./log.js";
 
 const FULL_REPORT_HINT = "the report artifact (output `report-path`) and the job summary";
 
@@ -40,7 +42,7 @@ export async function publishCheck(
     summary,
     annotations: buildAnnotations(view),
   });
-  core.info(`Published ${publication.annotations} annotation(s) via ${publication.path}.`);
+  log.info(`Published ${publication.annotations} annotation(s) via ${publication.path}.`);
   return conclusion;
 }
 
@@ -59,7 +61,7 @@ export async function publishSkip(api: GitHubApi, handle: CheckHandle, reason: s
     annotations: [],
   });
   await core.summary.addRaw(summary, true).write();
-  core.notice(reason);
+  log.notice(reason);
 }
 
 /** Markdown under a limit: the rendered report, then `extra` (which is kept whole when it fits). */
@@ -79,19 +81,17 @@ export function summaryWith(
   );
 }
 
+/** The check's title: the gate's sentence, and what the policy made of it when it differs. */
 export function checkTitle(report: Report, conclusion: CheckConclusion): string {
-  const graded = report.files.filter((f) => f.result !== "skipped").length;
-  const satisfied = report.gate.counts.satisfied;
-  if (report.config_errors.length)
-    return `${report.config_errors.length} configuration error(s) in the rubrics`;
-  if (graded === 0) return "No file to grade";
-  const errors = report.gate.counts.grader_error;
-  const verdict = conclusion === "success" ? "passed" : conclusion === "neutral" ? "did not block" : "failed";
-  return `${satisfied}/${graded} file(s) satisfied their rubric${errors ? `, ${errors} grader error(s)` : ""}: ${verdict}`;
+  const sentence = gateSentence(report.gate);
+  const softened =
+    conclusion === "neutral" && (report.gate.status === "failed" || report.gate.status === "error");
+  return softened ? `${sentence} (reported as neutral: fail-on / on-grader-error)` : sentence;
 }
 
+/** The `result` output, from the check's conclusion and the gate (see `decideGate`). */
 export function outcomeOf(conclusion: CheckConclusion, report: Report): string {
-  if (report.gate.exit_code === 3) return "error";
+  if (report.gate.status === "error") return "error";
   return conclusion === "success" ? "passed" : conclusion === "neutral" ? "skipped" : "failed";
 }
 

@@ -17,8 +17,7 @@ import { listChangedFiles, parseEvent, type ChangedFile, type RunEvent } from ".
 import { createOctokit, gitHubApiFrom, type GitHubApi, type RepoRef } from "../github/octokit.js";
 import { syncRollingIssue } from "../github/rolling-issue.js";
 import { createFileVerdictStore } from "../fs/verdict-store.js";
-import { createModelClient } from "../providers/factory.js";
-import { RateLimits } from "../providers/rate-limit.js";
+import { createModels } from "../providers/models.js";
 import { systemClock } from "../providers/retry.js";
 import { ReportSchema } from "../report/schema.js";
 import { loadRubrics } from "../rubric/load.js";
@@ -27,6 +26,9 @@ import { createCommitSource, memoize } from "./base-source.js";
 import { pullRequestPaths } from "./files.js";
 import { modelEnv, skipReason } from "./preflight.js";
 import { pathGlobs, readInputs, type Inputs } from "./inputs.js";
+import { log } from "./log.js";
+import { fencedBlock } from "../github/markdown.js";
+import { safeText } from "../util/redact.js";
 import {
   checkTitle,
   conclusionOf,
@@ -63,7 +65,7 @@ export async function run(): Promise<void> {
       ref: github.context.ref,
     });
     if (event.kind === "unsupported") {
-      core.warning(event.reason);
+      log.warning(event.reason);
       setOutputs("skipped", "neutral", null, null);
       return;
     }
@@ -103,33 +105,41 @@ export async function run(): Promise<void> {
         workspaceFiles: await workspace.list(),
         generated,
       });
-      core.info(
+      log.info(
         `Rubrics from the base commit ${event.baseSha}; ${changed.length} changed file(s), ${paths.length} to grade.`,
       );
     } else {
-      core.info(`Grading every file the rubrics match at ${event.sha}.`);
+      log.info(`Grading every file the rubrics match at ${event.sha}.`);
     }
     const plan = planDelivery(inputs.revise, event, await headIsRevision(git, event, inputs));
-    core.info(plan.revise ? `Revising; delivery: ${plan.strategy}.` : `Not revising: ${plan.reason}.`);
+    log.info(plan.revise ? `Revising; delivery: ${plan.strategy}.` : `Not revising: ${plan.reason}.`);
     core.endGroup();
 
     core.startGroup("rubric-gate: grading");
     const clock = systemClock;
     const deadline =
       inputs["budget-seconds"] === undefined ? undefined : clock.now() + inputs["budget-seconds"] * 1000;
-    // One rate-limit signal slows every worker; one verdict store, kept between runs by actions/cache.
-    const rateLimits = new RateLimits(clock);
+    // One rate-limit signal slows every worker, a dead endpoint is asked once; one verdict store, kept
+    // between runs by actions/cache.
+    const models = createModels({
+      env,
+      timeoutMs: inputs["timeout-seconds"] * 1000,
+      jsonMode: inputs["json-mode"],
+      clock,
+      ...(deadline === undefined ? {} : { deadline }),
+    });
     const cacheDir = inputs["cache-dir"];
     const verdictStore = cacheDir
       ? await createFileVerdictStore(resolve(workspaceRoot, cacheDir))
       : undefined;
     let done = 0;
+    const seenReasons = new Set<string>();
     const { report, revisions } = await runGrade({
       ...(verdictStore
         ? {
             verdictStore,
             onCacheError: (error: unknown) => {
-              core.warning(
+              log.warning(
                 `rubric-gate: the verdict cache failed: ${error instanceof Error ? error.message : String(error)}`,
               );
             },
@@ -143,14 +153,7 @@ export async function run(): Promise<void> {
       judges: inputs.judge ?? [],
       judgeSamples: inputs["judge-samples"],
       writer: inputs.writer ?? null,
-      models: (spec) =>
-        createModelClient(spec, {
-          env,
-          timeoutMs: inputs["timeout-seconds"] * 1000,
-          jsonMode: inputs["json-mode"],
-          retry: { clock, ...(deadline === undefined ? {} : { deadline }) },
-          rateLimits,
-        }),
+      models: (spec, role) => models.client(spec, role),
       revise: plan.revise,
       ...(plan.revise ? {} : { reviseOffReason: plan.reason }),
       ...(inputs["max-iterations"] === undefined ? {} : { maxIterations: inputs["max-iterations"] }),
@@ -161,11 +164,17 @@ export async function run(): Promise<void> {
       ...(inputs["max-cost"] === undefined ? {} : { maxCostUsd: inputs["max-cost"] }),
       clock,
       toolVersion: VERSION,
+      onNotice: (message) => {
+        log.warning(`rubric-gate: ${message}`);
+      },
       onFile: (file) => {
         done++;
-        core.info(
-          `[${done}] ${file.path} (${file.rubric}): ${file.result}${file.reason ? ` — ${file.reason}` : ""}`,
-        );
+        let reason = "";
+        if (file.reason) {
+          reason = seenReasons.has(file.reason) ? " (same reason as above)" : ` — ${log.name(file.reason)}`;
+          seenReasons.add(file.reason);
+        }
+        log.info(`[${done}] ${log.name(file.path)} (${log.name(file.rubric)}): ${file.result}${reason}`);
       },
     });
     ReportSchema.parse(report);
@@ -196,8 +205,8 @@ export async function run(): Promise<void> {
             : { kind: "branch", branch: branchOf(event.ref), sha: event.sha },
         runUrl: runUrl(),
       });
-      for (const file of delivery.files) core.info(`${file.path}: ${file.state}`);
-      for (const note of delivery.notes) core.notice(note);
+      for (const file of delivery.files) log.info(`${log.name(file.path)}: ${file.state}`);
+      for (const note of delivery.notes) log.notice(note);
       core.endGroup();
     }
 
@@ -263,7 +272,7 @@ export async function run(): Promise<void> {
           revisionState: revisionState(delivery),
         });
         const result = await upsertStickyComment(api, { repo, issueNumber: event.number, body });
-        core.info(`Sticky comment ${result.action}: ${result.url}`);
+        log.info(`Sticky comment ${result.action}: ${result.url}`);
       });
     }
     if (event.kind === "full" && event.eventName === "schedule") {
@@ -274,7 +283,7 @@ export async function run(): Promise<void> {
           runUrl: runUrl(),
           sha: event.sha,
         });
-        core.info(`Rolling issue: ${result.action}${result.url ? ` ${result.url}` : ""}`);
+        log.info(`Rolling issue: ${result.action}${result.url ? ` ${result.url}` : ""}`);
       });
     }
     setOutputs(outcomeOf(current.conclusion, current.view), current.conclusion, current.view, reportPath, {
@@ -283,7 +292,7 @@ export async function run(): Promise<void> {
         delivery?.pullRequest?.action === "closed" ? null : (delivery?.pullRequest?.number ?? null),
     });
     core.endGroup();
-    if (current.conclusion === "failure") core.setFailed(checkTitle(current.view, current.conclusion));
+    if (current.conclusion === "failure") log.failed(checkTitle(current.view, current.conclusion));
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     // A required check must not hang in_progress: close every open one as a failure with the reason.
@@ -292,13 +301,13 @@ export async function run(): Promise<void> {
         completeCheck(api, handle, {
           conclusion: "failure",
           title: "rubric-gate could not finish",
-          summary: `rubric-gate stopped with an error:\n\n    ${message.replace(/\n/g, "\n    ")}`,
+          summary: `rubric-gate stopped with an error:\n\n${fencedBlock(safeText(message, 20_000))}`,
           annotations: [],
         }).then(() => undefined),
       );
     }
     core.setOutput("result", "error");
-    core.setFailed(message);
+    log.failed(message);
   }
 }
 
@@ -308,7 +317,7 @@ async function headIsRevision(git: GitRemote, event: RunEvent, inputs: Inputs): 
   try {
     return isRevisionCommit((await git.readCommit(event.headSha)).message);
   } catch (error) {
-    core.warning(`rubric-gate: could not read the head commit ${event.headSha}: ${String(error)}`);
+    log.warning(`rubric-gate: could not read the head commit ${event.headSha}: ${String(error)}`);
     return null;
   }
 }
@@ -327,6 +336,6 @@ async function bestEffort(what: string, action: () => Promise<void>): Promise<vo
   try {
     await action();
   } catch (error) {
-    core.warning(`rubric-gate: ${what} failed: ${error instanceof Error ? error.message : String(error)}`);
+    log.warning(`rubric-gate: ${what} failed: ${error instanceof Error ? error.message : String(error)}`);
   }
 }

@@ -6,12 +6,13 @@ import { runGrade } from "../engine/run.js";
 import { createFileVerdictStore } from "../fs/verdict-store.js";
 import { createWorkspaceSink, createWorkspaceSource } from "../fs/workspace.js";
 import type { VerdictStore } from "../judge/cache.js";
-import { createModelClient } from "../providers/factory.js";
+import { keyProblem } from "../providers/factory.js";
+import { createModels } from "../providers/models.js";
 import { parsePriceOverrides, type PriceTable } from "../providers/pricing.js";
-import { RateLimits } from "../providers/rate-limit.js";
 import { systemClock } from "../providers/retry.js";
 import { ReportSchema } from "../report/schema.js";
 import { checkRubricGlobs, loadRubrics } from "../rubric/load.js";
+import { inlineText } from "../util/redact.js";
 import { VERSION } from "../version.js";
 import { HELP, parseCommand, UsageError, type GradeFlags } from "./args.js";
 import { SUBCOMMANDS } from "./commands/index.js";
@@ -106,6 +107,7 @@ async function dryRun(
     judgeSamples: flags["judge-samples"],
     maxFileBytes: flags["max-file-bytes"],
     ...(prices ? { prices } : {}),
+    keyProblem: (spec) => keyProblem(spec, io.env, "judge"),
   });
   if (plan.problems.length) {
     io.stderr(renderProblems(plan.problems));
@@ -136,10 +138,18 @@ async function grade(
     }
   }
   let cacheWarned = false;
-  // One set of rate limiters for the run: a 429 to any call slows every worker calling that model.
-  const rateLimits = new RateLimits(clock);
+  // One set of rate limits and endpoint health for the run: a 429 slows every worker calling that
+  // model, and an endpoint found down is not asked again.
+  const models = createModels({
+    env: io.env,
+    timeoutMs: flags.timeout * 1000,
+    jsonMode: flags["json-mode"],
+    clock,
+    ...(deadline === undefined ? {} : { deadline }),
+  });
   let done = 0;
   let total = 0;
+  const seenReasons = new Set<string>();
   const workspace = createWorkspaceSource(io.cwd);
   const { report } = await runGrade({
     workspace,
@@ -149,14 +159,10 @@ async function grade(
     judges: flags.judges,
     judgeSamples: flags["judge-samples"],
     writer: flags.writer ?? null,
-    models: (spec) =>
-      createModelClient(spec, {
-        env: io.env,
-        timeoutMs: flags.timeout * 1000,
-        jsonMode: flags["json-mode"],
-        retry: { clock, ...(deadline === undefined ? {} : { deadline }) },
-        rateLimits,
-      }),
+    models: (spec, role) => models.client(spec, role),
+    onNotice: (message) => {
+      io.stderr(`rubric-gate: ${message}`);
+    },
     revise: flags.revise,
     reviseOffReason: "revision is off (pass --revise to run the outcome loop)",
     ...(flags.revise ? { sink: sayingRefusals(createWorkspaceSink(io.cwd), io) } : {}),
@@ -187,7 +193,7 @@ async function grade(
     },
     onFile: (file) => {
       done++;
-      io.stderr(progressLine(file, done, total));
+      io.stderr(progressLine(file, done, total, seenReasons));
     },
   });
   // The report is a contract: never write one that does not validate.
@@ -200,17 +206,9 @@ async function grade(
   if (flags.json) io.stdout(JSON.stringify(report, null, 2));
   else io.stdout(renderReport(report));
   for (const file of report.files) {
-    if (file.written && file.diff) io.stderr(`Revised ${file.path}:\n${file.diff}`);
+    if (file.written && file.diff) io.stderr(`Revised ${inlineText(file.path, 500)}:\n${file.diff}`);
   }
-  const noJudge = report.files.filter(
-    (f) => f.result === "skipped" && f.reason?.startsWith("no judge configured"),
-  );
-  if (noJudge.length > 0 && report.gate.exit_code !== 2) {
-    io.stderr(
-      `rubric-gate: no judge configured for ${noJudge.length} file(s): pass --judge provider:model (or set RUBRIC_GATE_JUDGE), or use --dry-run`,
-    );
-    return 3;
-  }
+  // The exit code is the gate's: decided once, with what was printed and what the report says.
   return report.gate.exit_code;
 }
 

@@ -1,7 +1,8 @@
 import type { Plan } from "../engine/plan.js";
+import { gateSentence } from "../report/gate.js";
 import type { FileReport, Report } from "../report/schema.js";
 import type { ConfigProblem, Rubric } from "../rubric/types.js";
-import { safeText } from "../util/redact.js";
+import { inlineText } from "../util/redact.js";
 import { textTable } from "../util/text-table.js";
 
 const RESULT_MARK: Record<FileReport["result"], string> = {
@@ -14,23 +15,42 @@ const RESULT_MARK: Record<FileReport["result"], string> = {
   skipped: "- skipped",
 };
 
-/** One progress line as a file finishes. */
-export function progressLine(file: FileReport, done: number, total: number): string {
+/** A file or rubric path on one line: a line break in a name is shown, never printed. */
+const name = (path: string): string => inlineText(path, 500);
+/** A reason or a model's explanation on one line. */
+const words = (text: string): string => inlineText(text, 2_000);
+
+/**
+ * One progress line as a file finishes. A reason already printed (the same missing key, the same dead
+ * endpoint for every file) is not printed again.
+ */
+export function progressLine(file: FileReport, done: number, total: number, seen?: Set<string>): string {
   const score = file.best_score === null ? "" : ` score ${file.best_score.toFixed(2)}`;
   const revisions = Math.max(0, file.iterations.length - 1);
-  const detail =
-    file.result === "skipped" || file.result === "grader_error"
-      ? ` — ${safeText(file.reason ?? "", 2_000)}`
-      : "";
+  let detail = "";
+  if ((file.result === "skipped" || file.result === "grader_error") && file.reason) {
+    detail = seen?.has(file.reason) ? " (same reason as above)" : ` — ${words(file.reason)}`;
+    seen?.add(file.reason);
+  }
+  const unverified = unverifiedCount(file);
   const revised = revisions ? `, ${revisions} revision${revisions === 1 ? "" : "s"}` : "";
-  return `[${done}/${total}] ${safeText(file.path, 500)} (${file.rubric}): ${file.result}${score}${revised}${detail}`;
+  const flags = unverified ? `, ${unverified} unverified` : "";
+  return `[${done}/${total}] ${name(file.path)} (${name(file.rubric)}): ${file.result}${score}${revised}${flags}${detail}`;
 }
 
 /** Configuration problems as `file:line: message` with the fix on the next line. */
 export function renderProblems(problems: ConfigProblem[]): string {
   return problems
-    .map((p) => `${p.file}${p.line > 0 ? `:${p.line}` : ""}: error: ${p.message}\n  fix: ${p.hint}`)
+    .map(
+      (p) =>
+        `${name(p.file)}${p.line > 0 ? `:${p.line}` : ""}: error: ${words(p.message)}\n  fix: ${words(p.hint)}`,
+    )
     .join("\n");
+}
+
+function unverifiedCount(file: FileReport): number {
+  const best = file.iterations[file.best_iteration ?? file.iterations.length - 1];
+  return Object.values(best?.verdicts ?? {}).filter((v) => v.unverified === true).length;
 }
 
 /** The readable end-of-run summary: a table of files, the failing criteria, totals and the gate. */
@@ -43,34 +63,58 @@ export function renderReport(report: Report): string {
     out.push(
       textTable([
         ["FILE", "RUBRIC", "RESULT", "SCORE", "ITER"],
-        ...report.files.map((f) => [
-          safeText(f.path, 500),
-          f.rubric,
-          RESULT_MARK[f.result],
-          f.best_score === null ? "-" : f.best_score.toFixed(2),
-          String(f.iterations.length),
-        ]),
+        ...report.files.map((f) => {
+          const unverified = unverifiedCount(f);
+          return [
+            name(f.path),
+            name(f.rubric),
+            RESULT_MARK[f.result] + (unverified ? ` (${unverified} unverified)` : ""),
+            f.best_score === null ? "-" : f.best_score.toFixed(2),
+            String(f.iterations.length),
+          ];
+        }),
       ]),
     );
   }
+  // Files without verdicts that share one reason (a dead endpoint, a missing key) are listed once.
+  const byReason = new Map<string, FileReport[]>();
   for (const file of report.files) {
     if (file.result === "satisfied") continue;
     const best = file.iterations[file.best_iteration ?? file.iterations.length - 1];
     const failing = Object.entries(best?.verdicts ?? {}).filter(([, v]) => v.verdict === "fail");
-    if (!failing.length && !file.reason) continue;
-    // Model output and file names are data: redacted, without control or bidi characters.
-    const reason = file.reason ? `: ${safeText(file.reason, 2_000)}` : "";
-    out.push("", `${safeText(file.path, 500)} — ${file.result}${reason}`);
+    if (!failing.length) {
+      if (file.reason) byReason.set(file.reason, [...(byReason.get(file.reason) ?? []), file]);
+      continue;
+    }
+    const reason = file.reason ? `: ${words(file.reason)}` : "";
+    out.push("", `${name(file.path)} — ${file.result}${reason}`);
     for (const [id, v] of failing) {
-      const at = v.line ? `:${v.line}` : "";
-      const unverified = v.evidence && !v.evidence_verified ? " (evidence not found in the file)" : "";
+      // path:line: so that editors and terminals can jump to the evidence.
+      const at = `${name(file.path)}:${v.line ?? 1}`;
+      const unverified = v.unverified
+        ? " (UNVERIFIED: the judge passed it with a quote that is not in the file)"
+        : v.evidence && !v.evidence_verified
+          ? " (evidence not found in the file)"
+          : "";
       const votes = v.votes
         ? ` (${v.uncertain ? "uncertain, " : ""}votes ${v.votes.pass} pass / ${v.votes.fail} fail)`
         : "";
       out.push(
-        `  ${v.advisory ? "warning" : "fail"} ${id}${at}${votes}: ${safeText(v.explanation, 2_000)}${unverified}`,
+        `  ${at}: ${v.advisory ? "warning" : "fail"} ${id}${votes}: ${words(v.explanation)}${unverified}`,
       );
     }
+  }
+  for (const [reason, files] of byReason) {
+    const [first] = files;
+    if (!first) continue;
+    const who =
+      files.length === 1
+        ? name(first.path)
+        : `${files.length} files (${files
+            .slice(0, 3)
+            .map((f) => name(f.path))
+            .join(", ")}${files.length > 3 ? ", …" : ""})`;
+    out.push("", `${who} — ${first.result}: ${words(reason)}`);
   }
   const t = report.totals;
   const cost =
@@ -84,7 +128,15 @@ export function renderReport(report: Report): string {
   const interrupted = report.files.filter((f) => f.result === "interrupted").length;
   if (interrupted) out.push(`${interrupted} file(s) interrupted before grading finished (reasons above).`);
   const g = report.gate;
-  out.push(g.passed ? "Gate: PASSED" : `Gate: FAILED (exit ${g.exit_code})`);
+  if (g.unverified > 0) {
+    out.push(
+      `${g.unverified} verdict(s) failed as UNVERIFIED: the judge quoted text that is not in the file.`,
+    );
+  }
+  if (g.ungraded.length > 0) {
+    out.push(`Not graded: ${g.ungraded.map((u) => `${name(u.path)} (${words(u.reason)})`).join("; ")}`);
+  }
+  out.push(`Gate: ${gateSentence(g)}${g.exit_code === 0 ? "" : ` (exit ${g.exit_code})`}`);
   return out.join("\n");
 }
 
@@ -93,13 +145,13 @@ export function renderPlan(plan: Plan): string {
   const rows = [
     ["FILE", "RUBRIC", "CRITERIA", "PROMPT CHARS", "~IN TOKENS", "~OUT TOKENS", "NOTE"],
     ...plan.entries.map((e) => [
-      e.path,
-      e.rubric,
+      name(e.path),
+      name(e.rubric),
       String(e.criteria),
       String(e.promptChars),
       String(e.inputTokens),
       String(e.outputTokens),
-      e.skipped ? `skipped: ${e.skipped}` : (e.judge ?? "no judge configured"),
+      e.skipped ? `skipped: ${words(e.skipped)}` : (e.judge ?? "no judge configured"),
     ]),
   ];
   const graded = plan.entries.filter((e) => !e.skipped).length;
@@ -113,6 +165,7 @@ export function renderPlan(plan: Plan): string {
     `Dry run: ${graded} file(s) to grade, ${plan.entries.length - graded} skipped; no model was called.`,
     `Iteration 0 (${judgeCallsText(plan)}): ~${plan.inputTokens} input + ~${plan.outputTokens} output tokens, ${cost}.`,
     "Each revision (--revise) adds one writer call and one judge call per file, up to the rubric's max_iterations.",
+    ...plan.warnings.map((warning) => `warning: ${words(warning)}`),
   ].join("\n");
 }
 
@@ -128,10 +181,10 @@ export function renderRubrics(rubrics: Rubric[]): string {
   const out: string[] = [];
   for (const r of rubrics) {
     out.push(
-      `${r.path} — ${r.criteria.length} criteria; files: ${r.files.join(", ")}; max_iterations ${r.maxIterations}`,
+      `${name(r.path)} — ${r.criteria.length} criteria; files: ${words(r.files.join(", "))}; max_iterations ${r.maxIterations}`,
     );
     for (const c of r.criteria) {
-      out.push(`  ${c.advisory ? "[advisory] " : ""}${c.id}  (line ${c.line})  ${c.text}`);
+      out.push(`  ${c.advisory ? "[advisory] " : ""}${c.id}  (line ${c.line})  ${words(c.text)}`);
     }
   }
   return out.join("\n");

@@ -2,6 +2,7 @@ import type { RunResult } from "../engine/run.js";
 import { gitBlobSha } from "../git/blob.js";
 import type { GitRemote } from "../git/remote.js";
 import type { Report } from "../report/schema.js";
+import { applyPatch, structuredPatch } from "diff";
 import { unifiedDiff } from "./changes.js";
 import { deliveryProblem } from "./guard.js";
 import type { FileDelivery, RevisionCandidate } from "./types.js";
@@ -72,16 +73,18 @@ export interface MatchedCandidate extends RevisionCandidate {
 /**
  * Keeps the candidates whose file at `sha` is byte for byte the version that was graded (compared by
  * blob SHA): a revision is never delivered over content nobody graded — on a pull request the
- * workspace is the merge commit, and the base branch may have changed the file too.
+ * workspace is the merge commit, and the base branch may have changed the file too. Files whose
+ * content at `sha` differs come back in `differing`, for `rebaseRevision`.
  */
 export async function matchAtCommit(
   git: GitRemote,
   sha: string,
   candidates: readonly RevisionCandidate[],
-): Promise<{ matched: MatchedCandidate[]; stale: FileDelivery[] }> {
-  if (candidates.length === 0) return { matched: [], stale: [] };
+): Promise<{ matched: MatchedCandidate[]; differing: MatchedCandidate[]; stale: FileDelivery[] }> {
+  if (candidates.length === 0) return { matched: [], differing: [], stale: [] };
   const files = await git.listFiles(sha);
   const matched: MatchedCandidate[] = [];
+  const differing: MatchedCandidate[] = [];
   const stale: FileDelivery[] = [];
   const short = sha.slice(0, 12);
   for (const candidate of candidates) {
@@ -91,13 +94,25 @@ export async function matchAtCommit(
     } else if (entry.mode !== "100644" && entry.mode !== "100755") {
       stale.push(shown(candidate, `the file is not a regular file at ${short} (mode ${entry.mode})`));
     } else if (entry.sha !== gitBlobSha(new TextEncoder().encode(candidate.original))) {
-      stale.push(
-        shown(
-          candidate,
-          `the file at ${short} differs from the graded version (the graded checkout merges the base branch), so the revision is not applied there`,
-        ),
-      );
+      differing.push({ ...candidate, mode: entry.mode });
     } else matched.push({ ...candidate, mode: entry.mode });
   }
-  return { matched, stale };
+  return { matched, differing, stale };
+}
+
+/**
+ * The revision's changes carried over to the file as it is at the head, when it differs from the
+ * graded version (the graded checkout merges the base branch): each hunk must find its context lines
+ * unchanged, or nothing is carried over. Null when they do not apply.
+ */
+export function rebaseRevision(candidate: RevisionCandidate, atHead: string): RevisionCandidate | null {
+  const patch = structuredPatch("a", "b", candidate.original, candidate.revised, "", "", { context: 3 });
+  const applied = applyPatch(atHead, patch, { fuzzFactor: 0 });
+  if (applied === false || applied === atHead) return null;
+  return { ...candidate, original: atHead, revised: applied };
+}
+
+/** Why a revision that could not be carried over to the head is only shown. */
+export function differsReason(sha: string): string {
+  return `the file at ${sha.slice(0, 12)} differs from the graded version (the graded checkout merges the base branch), and the revision's changes do not apply to it`;
 }

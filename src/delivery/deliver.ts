@@ -3,7 +3,16 @@ import type { GitRemote } from "../git/remote.js";
 import type { ChangedFile, RunEvent } from "../github/event.js";
 import type { GitHubApi, RepoRef } from "../github/octokit.js";
 import type { Report } from "../report/schema.js";
-import { matchAtCommit, revisionCandidates, screenCandidates, shown } from "./candidates.js";
+import {
+  differsReason,
+  matchAtCommit,
+  rebaseRevision,
+  revisionCandidates,
+  screenCandidates,
+  shown,
+  type MatchedCandidate,
+} from "./candidates.js";
+import { deliveryProblem } from "./guard.js";
 import { commitRevisions } from "./commit.js";
 import { deliverPullRequest } from "./pull-request.js";
 import { deliverSuggestions } from "./suggest.js";
@@ -168,10 +177,32 @@ async function deliver(
     record(deliverable.map((c) => shown(c, "the run did not grade a pull request")));
     return;
   }
-  const { matched, stale } = await matchAtCommit(git, target.headSha, deliverable);
+  const { matched, differing, stale } = await matchAtCommit(git, target.headSha, deliverable);
   record(stale);
-  let suggest = options.strategy === "suggest" ? matched : [];
-  if (options.strategy === "commit" && matched.length > 0) {
+  // The checkout was the merge commit and the base changed a revised file: its changes are carried
+  // over to the head's version when their context still stands, and offered as suggestions there.
+  const rebased: MatchedCandidate[] = [];
+  for (const candidate of differing) {
+    const atHead = await api.getFileContent(repo, candidate.path, target.headSha);
+    const carried = atHead === null ? null : rebaseRevision(candidate, new TextDecoder().decode(atHead));
+    const problem =
+      carried === null
+        ? differsReason(target.headSha)
+        : deliveryProblem(carried.path, carried.original, carried.revised, {
+            maxBytes: options.maxFileBytes,
+          });
+    if (carried === null || problem !== null)
+      record([shown(candidate, problem ?? differsReason(target.headSha))]);
+    else rebased.push({ ...carried, mode: candidate.mode });
+  }
+  let suggest = options.strategy === "suggest" ? [...matched, ...rebased] : [];
+  if (options.strategy === "commit" && rebased.length > 0) {
+    // Never a commit over content nobody graded: the whole revision becomes suggestions instead.
+    delivery.notes.push(
+      "The revision was not committed: the head holds a different version of a revised file than the graded checkout (which merges the base branch). It is offered as suggestions instead.",
+    );
+    suggest = [...matched, ...rebased];
+  } else if (options.strategy === "commit" && matched.length > 0) {
     const outcome = await commitRevisions(git, {
       branch: target.headRef,
       headSha: target.headSha,

@@ -1,4 +1,4 @@
-import { escapeCell, escapeHtml, fencedBlock } from "../github/markdown.js";
+import { escapeCell, escapeHtml, escapeProse, fencedBlock } from "../github/markdown.js";
 import { safeText } from "../util/redact.js";
 import type { FileReport } from "../report/schema.js";
 import type { Delivery, FileDelivery } from "./types.js";
@@ -41,7 +41,7 @@ function diffOf(file: FileDelivery): { label: string; diff: string } | null {
 export function renderRevisions(delivery: Delivery, maxLength: number): string {
   if (delivery.files.length === 0 && delivery.notes.length === 0 && delivery.pullRequest === null) return "";
   const head = ["### Revisions", ""];
-  for (const note of delivery.notes) head.push(`> ${escapeCell(note, 1_000)}`, "");
+  for (const note of delivery.notes) head.push(`> ${escapeProse(note, 1_000)}`, "");
   const pr = delivery.pullRequest;
   if (pr) head.push(`Pull request #${pr.number} ${pr.action}: ${encodeURI(pr.url)}`, "");
   if (delivery.review?.url) head.push(`Review with the suggestions: ${encodeURI(delivery.review.url)}`, "");

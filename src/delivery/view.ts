@@ -1,4 +1,4 @@
-import { computeGate } from "../engine/gate.js";
+import { decideGate } from "../report/gate.js";
 import type { FileReport, IterationReport, Report } from "../report/schema.js";
 
 /**
@@ -26,7 +26,7 @@ export function reportAt(
       written: false,
     };
   });
-  return { ...report, gate: computeGate(files, report.config_errors.length), files };
+  return { ...report, gate: decideGate(files, report.config_errors.length), files };
 }
 
 /** Ids of the criteria the delivered (best) version passes and the original failed. */

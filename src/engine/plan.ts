@@ -3,7 +3,7 @@ import { judgeJsonSchema } from "../judge/schema.js";
 import { estimateCostUsd, type PriceTable } from "../providers/pricing.js";
 import type { ConfigProblem } from "../rubric/types.js";
 import { decodeArtifact, DEFAULT_MAX_FILE_BYTES } from "./decode.js";
-import type { FileSource } from "./ports.js";
+import { UnreadableFileError, type FileSource } from "./ports.js";
 import { prepareRun } from "./prepare.js";
 
 export interface PlanEntry {
@@ -23,6 +23,8 @@ export interface PlanEntry {
 
 export interface Plan {
   problems: ConfigProblem[];
+  /** What a real run would run into: a judge without a key, files that would not be graded. */
+  warnings: string[];
   entries: PlanEntry[];
   /** Iteration 0 only: one judge call per graded file. */
   inputTokens: number;
@@ -49,6 +51,8 @@ export async function planRun(options: {
   judgeSamples?: number;
   maxFileBytes?: number;
   prices?: PriceTable;
+  /** Why a model could not be used in a real run (its key is missing), or null. */
+  keyProblem?: (spec: string) => string | null;
 }): Promise<Plan> {
   const prepared = await prepareRun(options);
   const entries: PlanEntry[] = [];
@@ -77,9 +81,17 @@ export async function planRun(options: {
     };
     entries.push(entry);
     if (!rubric) continue;
-    const bytes = await options.workspace.read(pair.path);
+    const maxBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+    let bytes: Uint8Array | null;
+    try {
+      bytes = await options.workspace.read(pair.path, { maxBytes });
+    } catch (error) {
+      if (!(error instanceof UnreadableFileError)) throw error;
+      entry.skipped = error.message;
+      continue;
+    }
     const decoded = bytes
-      ? decodeArtifact(bytes, options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES)
+      ? decodeArtifact(bytes, maxBytes)
       : ({ ok: false, reason: "the file does not exist" } as const);
     if (!decoded.ok) {
       entry.skipped = decoded.reason;
@@ -108,8 +120,22 @@ export async function planRun(options: {
     costUsd = cost === null || costUsd === null ? null : costUsd + cost;
   }
   const graded = entries.filter((e) => !e.skipped);
+  const warnings: string[] = [];
+  const specs = new Set(graded.flatMap((e) => (e.judge ? e.judge.split(", ") : [])));
+  for (const spec of specs) {
+    const problem = options.keyProblem?.(spec);
+    if (problem) warnings.push(`a real run could not use the judge: ${problem}`);
+  }
+  if (graded.some((e) => e.judge === null)) {
+    warnings.push(
+      "no judge is configured: a real run would grade nothing (pass --judge provider:model or set RUBRIC_GATE_JUDGE)",
+    );
+  }
+  const skipped = entries.length - graded.length;
+  if (skipped > 0) warnings.push(`${skipped} matched file(s) would not be graded (see NOTE)`);
   return {
     problems: prepared.problems,
+    warnings,
     entries,
     inputTokens: graded.reduce((n, e) => n + e.inputTokens, 0),
     outputTokens: graded.reduce((n, e) => n + e.outputTokens, 0),

@@ -4,8 +4,27 @@ export interface FileSource {
   list(): Promise<string[]>;
   /** Paths matching a glob (with the source's own ignores). */
   glob(pattern: string): Promise<string[]>;
-  /** The file's bytes, or null when it does not exist. */
-  read(path: string): Promise<Uint8Array | null>;
+  /**
+   * The file's bytes, or null when it does not exist. Throws `UnreadableFileError` for a file the
+   * source will not read: one behind a symbolic link it does not follow, one outside the workspace,
+   * a special file, or one over `maxBytes`.
+   */
+  read(path: string, options?: { maxBytes?: number }): Promise<Uint8Array | null>;
+}
+
+/** Why a source refused to read a file. */
+export type UnreadableKind = "link" | "outside" | "special" | "too_large";
+
+/** A source refused to read a file (see `FileSource.read`); the message says why, for the report. */
+export class UnreadableFileError extends Error {
+  override readonly name = "UnreadableFileError";
+  constructor(
+    readonly path: string,
+    readonly kind: UnreadableKind,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 /** Where the engine writes a revision back (CLI `--revise`). Atomic per file. */

@@ -5,16 +5,28 @@ import { createPanelJudge } from "../judge/panel.js";
 import { runOutcomeLoop } from "../loop/loop.js";
 import { estimateCostUsd, type PriceTable } from "../providers/pricing.js";
 import { ModelError, type ModelClient } from "../providers/types.js";
-import { REPORT_VERSION, type FileReport, type Report, type UsageReport } from "../report/schema.js";
+import {
+  REPORT_VERSION,
+  type FileReport,
+  type Report,
+  type SkipKind,
+  type UsageReport,
+} from "../report/schema.js";
 import type { ConfigProblem, Rubric } from "../rubric/types.js";
 import { protectedPathReason } from "../writer/safety.js";
 import { createWriter, type Writer } from "../writer/writer.js";
 import { decodeArtifact, DEFAULT_MAX_FILE_BYTES } from "./decode.js";
-import { computeGate } from "./gate.js";
+import { decideGate } from "../report/gate.js";
 import { Meter } from "./meter.js";
 import { mapWithLimit } from "./pool.js";
 import { prepareRun, type Pair } from "./prepare.js";
-import { WriteRefusedError, type Clock, type FileSink, type FileSource } from "./ports.js";
+import {
+  UnreadableFileError,
+  WriteRefusedError,
+  type Clock,
+  type FileSink,
+  type FileSource,
+} from "./ports.js";
 
 export interface RunOptions {
   /** The files to grade (the workspace). */
@@ -35,7 +47,12 @@ export interface RunOptions {
   judgeSamples?: number;
   writer: string | null;
   /** Builds a model client; throws a `ModelError("auth")` when its key is missing. */
-  models: (spec: string) => ModelClient;
+  models: (spec: string, role: "judge" | "writer") => ModelClient;
+  /**
+   * Told once of a problem that affects every file of a model (a judge without a key, an endpoint
+   * found down): the files still say it in their reasons, but a front end need not repeat it.
+   */
+  onNotice?: (message: string) => void;
   /** Run the revision loop. */
   revise: boolean;
   /** Said of every file when `revise` is false. */
@@ -94,21 +111,35 @@ export async function runGrade(options: RunOptions): Promise<RunResult> {
   options.onStart?.(pairs.length);
 
   const clients = new Map<string, ModelClient | ModelError>();
-  const clientFor = (spec: string): ModelClient | ModelError => {
+  const noticed = new Set<string>();
+  const notice = (key: string, message: string): void => {
+    if (noticed.has(key)) return;
+    noticed.add(key);
+    options.onNotice?.(message);
+  };
+  const clientFor = (spec: string, role: "judge" | "writer"): ModelClient | ModelError => {
     let client = clients.get(spec);
     if (!client) {
       try {
-        client = meter.wrap(options.models(spec));
+        client = sayingWhenDown(meter.wrap(options.models(spec, role)), notice);
       } catch (error) {
         client =
           error instanceof ModelError
             ? error
             : new ModelError("bad_request", (error as Error).message, undefined, { cause: error });
+        notice(spec, `${role} ${spec} cannot be used: ${client.message}`);
       }
       clients.set(spec, client);
     }
     return client;
   };
+  // Every model the run needs is built before grading starts: a missing key is said once, up front.
+  for (const pair of pairs) {
+    if (!pair.rubric) continue;
+    for (const spec of pair.rubric.judge ? [pair.rubric.judge] : defaultJudges(options)) {
+      clientFor(spec, "judge");
+    }
+  }
   const budgetExceeded = (): string | null => {
     if (options.deadline !== undefined && options.clock.now() >= options.deadline)
       return "the run's time budget ran out";
@@ -127,24 +158,40 @@ export async function runGrade(options: RunOptions): Promise<RunResult> {
 async function gradePair(
   pair: Pair,
   options: RunOptions,
-  clientFor: (spec: string) => ModelClient | ModelError,
+  clientFor: (spec: string, role: "judge" | "writer") => ModelClient | ModelError,
   budgetExceeded: () => string | null,
   revisions: RunResult["revisions"],
 ): Promise<FileReport> {
   const { path, rubric } = pair;
-  if (!rubric) return emptyFile(path, "(none)", "skipped", "no rubric matches this file");
-  const bytes = await options.workspace.read(path);
-  if (!bytes) return emptyFile(path, rubric.path, "skipped", "the file does not exist");
+  if (!rubric) return skippedFile(path, "(none)", "no_rubric", "no rubric matches this file");
+  let bytes: Uint8Array | null;
+  try {
+    bytes = await options.workspace.read(path, { maxBytes: options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES });
+  } catch (error) {
+    if (!(error instanceof UnreadableFileError)) throw error;
+    return skippedFile(
+      path,
+      rubric.path,
+      error.kind === "too_large" ? "too_large" : "unreadable",
+      error.message,
+    );
+  }
+  if (!bytes) return skippedFile(path, rubric.path, "missing", "the file does not exist");
   const decoded = decodeArtifact(bytes, options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES);
-  if (!decoded.ok) return emptyFile(path, rubric.path, "skipped", decoded.reason);
+  if (!decoded.ok) return skippedFile(path, rubric.path, decoded.kind, decoded.reason);
 
   const judgeSpecs = rubric.judge ? [rubric.judge] : defaultJudges(options);
   if (judgeSpecs.length === 0) {
-    return emptyFile(path, rubric.path, "skipped", "no judge configured (set --judge or RUBRIC_GATE_JUDGE)");
+    return skippedFile(
+      path,
+      rubric.path,
+      "no_judge",
+      "no judge configured: pass --judge provider:model (or set RUBRIC_GATE_JUDGE), or use --dry-run to see the plan without a model",
+    );
   }
   const members: Judge[] = [];
   for (const spec of judgeSpecs) {
-    const judgeClient = clientFor(spec);
+    const judgeClient = clientFor(spec, "judge");
     if (judgeClient instanceof ModelError)
       return emptyFile(path, rubric.path, "grader_error", judgeClient.message);
     for (let sample = 0; sample < (options.judgeSamples ?? 1); sample++) {
@@ -208,7 +255,7 @@ function pickWriter(
   pair: Pair,
   rubric: Rubric,
   options: RunOptions,
-  clientFor: (spec: string) => ModelClient | ModelError,
+  clientFor: (spec: string, role: "judge" | "writer") => ModelClient | ModelError,
 ): { writer: Writer | ModelError | null; reason: string } {
   if (!options.revise)
     return { writer: null, reason: options.reviseOffReason ?? "revision is off (pass --revise)" };
@@ -223,7 +270,7 @@ function pickWriter(
   }
   const spec = rubric.writer ?? options.writer ?? rubric.judge ?? defaultJudges(options)[0];
   if (!spec) return { writer: null, reason: "no writer configured (set --writer)" };
-  const client = clientFor(spec);
+  const client = clientFor(spec, "writer");
   if (client instanceof ModelError) return { writer: client, reason: client.message };
   return { writer: createWriter({ client }), reason: "" };
 }
@@ -249,6 +296,30 @@ function emptyFile(path: string, rubric: string, result: FileReport["result"], r
     written: false,
     usage: { input_tokens: 0, output_tokens: 0, cached_input_tokens: 0 },
     cost_usd: 0,
+  };
+}
+
+function skippedFile(path: string, rubric: string, kind: SkipKind, reason: string): FileReport {
+  return { ...emptyFile(path, rubric, "skipped", reason), skip_kind: kind };
+}
+
+/** A client that tells `notice` once when its endpoint is found down (the error says it per file). */
+function sayingWhenDown(client: ModelClient, notice: (key: string, message: string) => void): ModelClient {
+  return {
+    ...client,
+    async complete(request) {
+      try {
+        return await client.complete(request);
+      } catch (error) {
+        if (error instanceof ModelError && error.endpointDown) {
+          notice(
+            `down ${client.id}`,
+            `${client.id} is unusable; no further call is sent to it: ${error.message}`,
+          );
+        }
+        throw error;
+      }
+    },
   };
 }
 
@@ -300,7 +371,7 @@ function buildReport(
     ...(options.judges && options.judges.length > 1 ? { judges: options.judges } : {}),
     ...((options.judgeSamples ?? 1) > 1 ? { judge_samples: options.judgeSamples } : {}),
     writer: options.writer ?? defaultJudges(options)[0] ?? null,
-    gate: computeGate(files, problems.length),
+    gate: decideGate(files, problems.length),
     config_errors: problems.map((p) => ({ file: p.file, line: p.line, message: p.message, hint: p.hint })),
     totals: {
       files: files.length,

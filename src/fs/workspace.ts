@@ -1,37 +1,108 @@
 import { execFile } from "node:child_process";
-import { existsSync } from "node:fs";
-import { lstat, readFile, rename, stat, writeFile, unlink } from "node:fs/promises";
-import { dirname, join, basename } from "node:path";
+import { constants, existsSync } from "node:fs";
+import { lstat, open, readFile, realpath, rename, stat, writeFile, unlink } from "node:fs/promises";
+import { basename, dirname, isAbsolute, join, relative, sep } from "node:path";
 import { promisify } from "node:util";
 import { glob } from "glob";
 import { minimatch } from "minimatch";
-import { WriteRefusedError, type FileSink, type FileSource } from "../engine/ports.js";
+import { tooLargeReason } from "../engine/decode.js";
+import { UnreadableFileError, WriteRefusedError, type FileSink, type FileSource } from "../engine/ports.js";
 
 const run = promisify(execFile);
 const ALWAYS_IGNORED = ["**/node_modules/**", ".git/**"];
 
 /**
- * The files of a directory. In a git work tree: tracked files plus untracked ones that are not ignored
- * (so `.gitignore` is honoured); elsewhere every file but `node_modules` and `.git`.
+ * How a workspace treats symbolic links when it reads: `inside` follows a link only to a file inside
+ * the workspace (the CLI); `never` reads through no link at all, not even one inside (the Action,
+ * where the checkout is the pull request's and every link is the author's).
  */
-export function createWorkspaceSource(root: string, options: { include?: string[] } = {}): FileSource {
+export type LinkPolicy = "inside" | "never";
+
+export interface WorkspaceOptions {
+  /** Globs of files to list even when git ignores them (the Action's `paths`). */
+  include?: string[];
+  /** Default `inside`. */
+  links?: LinkPolicy;
+}
+
+/**
+ * The files of a directory. In a git work tree: tracked files plus untracked ones that are not ignored
+ * (so `.gitignore` is honoured); elsewhere every file but `node_modules` and `.git`. Reads never leave
+ * the directory: not through `..`, an absolute path or a symbolic link (see `LinkPolicy`), and never
+ * from a special file (a FIFO would block, a device would not end).
+ */
+export function createWorkspaceSource(root: string, options: WorkspaceOptions = {}): FileSource {
   let listing: Promise<string[]> | undefined;
+  let realRoot: Promise<string> | undefined;
   const list = (): Promise<string[]> => (listing ??= listFiles(root, options.include ?? []));
+  const links = options.links ?? "inside";
   return {
     list,
     async glob(pattern) {
       const files = await list();
       return files.filter((file) => minimatch(file, pattern, { dot: true }));
     },
-    async read(path) {
+    async read(path, readOptions = {}) {
+      if (isAbsolute(path) || path.split(/[\\/]/).includes("..")) {
+        throw new UnreadableFileError(path, "outside", `${path} is not a path inside the workspace`);
+      }
+      const base = await (realRoot ??= realpath(root));
+      let real: string;
       try {
-        return new Uint8Array(await readFile(join(root, path)));
+        real = await realpath(join(base, path));
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
         throw error;
       }
+      const inside = relative(base, real);
+      if (inside.startsWith(`..${sep}`) || inside === ".." || isAbsolute(inside)) {
+        throw new UnreadableFileError(
+          path,
+          "outside",
+          `${path} is a symbolic link to a file outside the workspace; it is never read`,
+        );
+      }
+      if (links === "never" && real !== join(base, path)) {
+        throw new UnreadableFileError(
+          path,
+          "link",
+          `${path} is a symbolic link (or lies in a linked directory); the Action reads no file through a link`,
+        );
+      }
+      return readRegularFile(path, real, readOptions.maxBytes);
     },
   };
+}
+
+/** Reads a regular file without following a last-moment link, refusing special files and huge ones. */
+async function readRegularFile(
+  path: string,
+  real: string,
+  maxBytes: number | undefined,
+): Promise<Uint8Array | null> {
+  let handle;
+  try {
+    handle = await open(real, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return null;
+    if (code === "ELOOP") {
+      throw new UnreadableFileError(path, "link", `${path} became a symbolic link while it was read`);
+    }
+    throw error;
+  }
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) {
+      throw new UnreadableFileError(path, "special", `${path} is not a regular file; it is not read`);
+    }
+    if (maxBytes !== undefined && info.size > maxBytes) {
+      throw new UnreadableFileError(path, "too_large", tooLargeReason(info.size, maxBytes));
+    }
+    return new Uint8Array(await handle.readFile());
+  } finally {
+    await handle.close();
+  }
 }
 
 /**

@@ -1,4 +1,5 @@
-import type { FileReport, IterationReport, Report } from "../report/schema.js";
+import type { FileReport, Report } from "../report/schema.js";
+import { gradedIteration } from "../report/select.js";
 import { safeText } from "../util/redact.js";
 import type { CheckAnnotation } from "./octokit.js";
 
@@ -25,17 +26,6 @@ const FILE_LEVEL_RESULTS: Partial<Record<FileReport["result"], string>> = {
   failed: "The rubric does not apply to this file",
   interrupted: "Grading of this file was interrupted",
 };
-
-/** The iteration whose verdicts describe a file: its best, else the last graded one. */
-export function gradedIteration(
-  file: FileReport,
-  version: "best" | "original" = "best",
-): IterationReport | undefined {
-  const graded = file.iterations.filter((iteration) => iteration.status === "graded");
-  if (version === "original") return graded.find((iteration) => iteration.kind === "original");
-  const best = file.best_iteration === null ? undefined : graded.find((i) => i.index === file.best_iteration);
-  return best ?? graded.at(-1);
-}
 
 /** Check-run annotations for a report: one per failing criterion, one per file that could not be graded. */
 export function buildAnnotations(report: Report, options: AnnotationOptions = {}): CheckAnnotation[] {
@@ -69,7 +59,10 @@ export function buildAnnotations(report: Report, options: AnnotationOptions = {}
         start_line: line,
         end_line: line,
         annotation_level: verdict.advisory ? "warning" : "failure",
-        title: safeText(`${id}: fail${verdict.advisory ? " (advisory)" : ""}`, TITLE_MAX),
+        title: safeText(
+          `${id}: fail${verdict.unverified ? " (unverified evidence)" : ""}${verdict.advisory ? " (advisory)" : ""}`,
+          TITLE_MAX,
+        ),
         message: safeText(
           unverified ? `${explanation}\n(The judge's quote was not found in the file.)` : explanation,
           MESSAGE_MAX,

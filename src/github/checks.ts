@@ -1,7 +1,8 @@
 import * as core from "@actions/core";
 import type { AnnotationProperties } from "@actions/core";
+import { failingFiles } from "../report/gate.js";
 import type { Report } from "../report/schema.js";
-import { ANNOTATIONS_PER_REQUEST, chunk, gradedIteration } from "./annotations.js";
+import { ANNOTATIONS_PER_REQUEST, chunk } from "./annotations.js";
 import { CHECK_SUMMARY_LIMIT } from "./markdown.js";
 import {
   httpStatusOf,
@@ -135,26 +136,26 @@ function emitWorkflowCommands(
 }
 
 /**
- * The check's conclusion: `success` only when the gate passed; `neutral` when nothing was graded;
- * a `grader_error` is `failure` unless the policy says `neutral`; configuration errors always fail.
+ * The check's conclusion, read from the gate (`report.gate`, decided once by `decideGate`) under the
+ * Action's policy: `success` only when the gate passed; `neutral` when nothing was graded; a judge that
+ * could not be used is `failure` unless the policy says `neutral`; configuration errors always fail.
  */
 export function conclusionFor(report: Report, policy: ConclusionPolicy = {}): CheckConclusion {
+  const { gate } = report;
   const failOn = policy.failOn ?? "blocking";
-  if (report.config_errors.length > 0 || report.gate.exit_code === 2) return "failure";
-  const graded = report.files.filter((file) => file.result !== "skipped");
-  if (graded.length === 0) return "neutral";
-  const failed = failOn === "never" ? "neutral" : "failure";
-
-  const others = graded.filter((file) => file.result !== "grader_error");
-  const blockingFailure = others.some((file) => file.result !== "satisfied");
-  const advisoryFailure =
-    failOn === "advisory" &&
-    others.some((file) =>
-      Object.values(gradedIteration(file)?.verdicts ?? {}).some((verdict) => verdict.verdict === "fail"),
-    );
-  if (blockingFailure || advisoryFailure) return failed;
-  if (graded.length > others.length || report.gate.exit_code === 3) {
-    return failOn === "never" ? "neutral" : (policy.graderError ?? "failure");
+  switch (gate.status) {
+    case "config_error":
+      return "failure";
+    case "nothing_to_grade":
+    case "not_graded":
+      return "neutral";
+    case "error":
+      if (failOn === "never") return "neutral";
+      // `on-grader-error: neutral` softens the judge's failure, never a file that was graded and failed.
+      return failingFiles(gate) > 0 ? "failure" : (policy.graderError ?? "failure");
+    case "failed":
+      return failOn === "never" ? "neutral" : "failure";
+    case "passed":
+      return failOn === "advisory" && gate.advisory_failures > 0 ? "failure" : "success";
   }
-  return report.gate.passed && report.gate.exit_code === 0 ? "success" : failed;
 }

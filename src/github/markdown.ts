@@ -1,6 +1,7 @@
-import type { FileReport, FileResult, IterationReport, Report } from "../report/schema.js";
+import { gateSentence } from "../report/gate.js";
+import type { FileReport, FileResult, GateStatus, IterationReport, Report } from "../report/schema.js";
 import { safeText } from "../util/redact.js";
-import { gradedIteration } from "./annotations.js";
+import { gradedIteration } from "../report/select.js";
 
 /** GitHub's limit for a check run's `output.summary` (and the cap used for comments). */
 export const CHECK_SUMMARY_LIMIT = 65_535;
@@ -44,7 +45,27 @@ export function resultLabel(result: FileResult): string {
  * escaped, @mentions defused, and single-line (newlines become `<br>`), so it can sit in a table cell.
  */
 export function escapeCell(text: string, maxLength: number): string {
-  return safeText(text, maxLength)
+  return escapeMarkdown(safeText(text, maxLength));
+}
+
+/**
+ * The tool's own sentences, which may quote a path or an error (`revise: commit` …), as markdown: each
+ * well-formed `code span` is kept (its content renders literally), everything else is escaped as
+ * `escapeCell` does. Whatever a quoted value holds, it cannot add markup, a mention or a new span.
+ */
+export function escapeProse(text: string, maxLength: number): string {
+  const plain = safeText(text, maxLength);
+  let out = "";
+  let last = 0;
+  for (const span of plain.matchAll(/`[^`\n]+`/g)) {
+    out += escapeMarkdown(plain.slice(last, span.index)) + span[0];
+    last = span.index + span[0].length;
+  }
+  return out + escapeMarkdown(plain.slice(last));
+}
+
+function escapeMarkdown(text: string): string {
+  return text
     .replace(/[\\`*_[\]<>|~#!&]/g, "\\$&")
     .replace(/@(?=\w)/g, "@\u200b")
     .replace(/\r?\n/g, "<br>");
@@ -144,10 +165,15 @@ function orderForReading(files: FileReport[]): FileReport[] {
 }
 
 function gateHeadline(report: Report): string {
-  const graded = report.files.filter((file) => file.result !== "skipped").length;
-  if (report.config_errors.length > 0) return "❌ configuration error";
-  if (graded === 0) return "⏭️ nothing graded";
-  return report.gate.passed ? "✅ gate passed" : "❌ gate failed";
+  const icon: Record<GateStatus, string> = {
+    passed: "✅",
+    failed: "❌",
+    error: "⚠️",
+    config_error: "❌",
+    not_graded: "⏭️",
+    nothing_to_grade: "⏭️",
+  };
+  return `${icon[report.gate.status]} ${escapeCell(gateSentence(report.gate), 300)}`;
 }
 
 function renderHeader(report: Report, options: SummaryOptions): string {
@@ -159,7 +185,7 @@ function renderHeader(report: Report, options: SummaryOptions): string {
   lines.push(
     `**${total}** file${total === 1 ? "" : "s"}${counts.length > 0 ? `: ${counts.join(" · ")}` : ""}`,
   );
-  for (const notice of options.notices ?? []) lines.push("", `> ${escapeCell(notice, 1_000)}`);
+  for (const notice of options.notices ?? []) lines.push("", `> ${escapeProse(notice, 1_000)}`);
   if (report.config_errors.length > 0) {
     lines.push("", "**Configuration errors** (the gate cannot pass until they are fixed):", "");
     for (const error of report.config_errors.slice(0, 50)) {
@@ -227,8 +253,14 @@ function renderCriteria(iteration: IterationReport): string {
     const evidence = unverified
       ? `${where} (quote not found in the file: “${escapeCell(verdict.evidence, EVIDENCE_MAX)}”)`
       : where;
+    const mark =
+      verdict.verdict === "pass"
+        ? "✅ pass"
+        : verdict.unverified
+          ? "❌ fail (unverified evidence)"
+          : "❌ fail";
     lines.push(
-      `| ${escapeCell(id, 200)} | ${verdict.verdict === "pass" ? "✅ pass" : "❌ fail"} | ` +
+      `| ${escapeCell(id, 200)} | ${mark} | ` +
         `${verdict.advisory ? "advisory" : ""} | ${escapeCell(verdict.explanation, EXPLANATION_MAX)} | ${evidence} |`,
     );
   }

@@ -2,6 +2,7 @@ import * as core from "@actions/core";
 import { getOctokit } from "@actions/github";
 import { retry } from "@octokit/plugin-retry";
 import { throttling } from "@octokit/plugin-throttling";
+import { logText } from "../util/redact.js";
 
 /** The repository a call is about. */
 export interface RepoRef {
@@ -192,7 +193,15 @@ export type Octokit = ReturnType<typeof getOctokit>;
 
 /** The one place that builds Octokit: Actions defaults, retry and throttling, `GITHUB_API_URL`. */
 export function createOctokit(token: string, options: GitHubClientOptions = {}): Octokit {
-  const log = options.log ?? { debug: core.debug, warning: core.warning };
+  // Request URLs carry paths from the pull request: they reach the log as data, made safe.
+  const log = options.log ?? {
+    debug: (message: string) => {
+      core.debug(logText(message));
+    },
+    warning: (message: string) => {
+      core.warning(logText(message));
+    },
+  };
   const onLimit =
     (kind: string) =>
     (retryAfter: number, request: { method: string; url: string }, _octokit: unknown, retryCount: number) => {

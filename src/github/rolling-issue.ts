@@ -1,5 +1,5 @@
 import type { FileReport, Report } from "../report/schema.js";
-import { gradedIteration } from "./annotations.js";
+import { gradedIteration } from "../report/select.js";
 import { COMMENT_BODY_LIMIT } from "./comment.js";
 import { escapeCell, resultLabel } from "./markdown.js";
 import type { GitHubApi, Issue, RepoRef } from "./octokit.js";

@@ -1,8 +1,21 @@
-import { asModelError, type ModelClient, type ModelError, type Usage } from "../providers/types.js";
+import {
+  asModelError,
+  type ModelAnswer,
+  type ModelClient,
+  type ModelError,
+  type Usage,
+} from "../providers/types.js";
 import type { Rubric } from "../rubric/types.js";
 import { locateEvidence } from "./evidence.js";
-import { buildJudgeMessages, JUDGE_SYSTEM_PROMPT, makeNonce, type Artifact } from "./prompt.js";
-import { judgeJsonSchema, JUDGE_SCHEMA_NAME, parseJudgeAnswer } from "./schema.js";
+import {
+  buildJudgeMessages,
+  correctiveMessage,
+  judgeData,
+  JUDGE_SYSTEM_PROMPT,
+  makeNonce,
+  type Artifact,
+} from "./prompt.js";
+import { judgeJsonSchema, JUDGE_SCHEMA_NAME, parseJudgeAnswer, type JudgeAnswer } from "./schema.js";
 
 export interface CriterionVerdict {
   verdict: "pass" | "fail";
@@ -10,6 +23,11 @@ export interface CriterionVerdict {
   explanation: string;
   evidenceVerified: boolean;
   line: number | null;
+  /**
+   * The judge said `pass` but its quote is not in the artifact, even after a corrective retry that
+   * named it: the verdict is `fail`, and every output says the evidence was unverified.
+   */
+  unverified?: boolean;
   /** A panel's tally (several judges or samples); absent for a single call. */
   votes?: { pass: number; fail: number };
   /** A panel without a strict majority of `pass` that still had a `pass` vote: never counts as a pass. */
@@ -48,36 +66,42 @@ export interface JudgeOptions {
   client: ModelClient;
   /** Output budget of one judge answer, before scaling by the number of criteria. */
   maxOutputTokens?: number;
-  nonce?: (content: string) => string;
+  nonce?: (data: readonly string[]) => string;
 }
+
+/** What one answer amounts to: a usable grade, a grade with unverified passes, or a problem to retry. */
+type Reading =
+  | { kind: "graded"; grade: Extract<Grade, { kind: "graded" }>; unverified: string[] }
+  | { kind: "problem"; problem: string };
 
 /**
  * The isolated judge (SPEC §2): one call grades every criterion; the request holds only the
- * instructions, the rubric and the artifact. Invalid, truncated or refused output is retried once with
- * the validation error; after that the grade is an error — a missing verdict is never a pass.
+ * instructions, the rubric and the artifact. Invalid, ambiguous, truncated or refused output is retried
+ * once with the validation error; after that the grade is an error — a missing verdict is never a pass.
+ * A `pass` whose quote is not in the artifact gets the same one retry, naming the quote; still
+ * unverified, that criterion fails as unverified.
  */
 export function createJudge(options: JudgeOptions): Judge {
   const { client } = options;
   return {
     async grade(rubric, artifact, signal) {
-      const nonce = (options.nonce ?? makeNonce)(artifact.content);
+      const nonce = (options.nonce ?? makeNonce)(judgeData(artifact));
       const messages = buildJudgeMessages(rubric, artifact, nonce);
       const schema = judgeJsonSchema(rubric);
       const maxOutputTokens =
         options.maxOutputTokens ?? Math.min(32_000, 1_024 + 400 * rubric.criteria.length);
       const calls: CallRecord[] = [];
-      let previousError: string | null = null;
+      let feedback: { problem: string; instruction: string } | null = null;
       let truncated = false;
+      // A complete grade whose only fault is unverified quotes: kept if the retry does no better.
+      let fallback: Extract<Reading, { kind: "graded" }> | null = null;
 
       for (let attempt = 0; attempt < 2; attempt++) {
         const conversation = [...messages];
-        if (previousError !== null) {
-          conversation.push({
-            role: "user",
-            content: `Your previous answer was rejected: ${previousError}. Grade the same artifact again and answer with the complete structured result: every criterion id, each with evidence, explanation and verdict.`,
-          });
+        if (feedback !== null) {
+          conversation.push(correctiveMessage(nonce, feedback.problem, feedback.instruction));
         }
-        let answer;
+        let answer: ModelAnswer;
         try {
           answer = await client.complete({
             system: JUDGE_SYSTEM_PROMPT,
@@ -107,49 +131,114 @@ export function createJudge(options: JudgeOptions): Judge {
           invalidAnswer: null,
         };
         calls.push(record);
-
-        let problem: string;
         truncated = answer.kind === "truncated";
-        if (answer.kind === "truncated") {
-          problem = "the answer was truncated at the output token limit";
-        } else if (answer.kind === "refused") {
-          problem = `the judge refused to answer (${answer.text.slice(0, 200)})`;
-        } else {
-          const parsed = parseJudgeAnswer(rubric, answer.text);
-          if (parsed.ok) {
-            const verdicts: Record<string, CriterionVerdict> = {};
-            for (const criterion of rubric.criteria) {
-              const given = parsed.answer.criteria[criterion.id];
-              if (!given) throw new Error(`unreachable: validated answer lacks ${criterion.id}`);
-              const location = locateEvidence(artifact.content, given.evidence);
-              verdicts[criterion.id] = {
-                verdict: given.verdict,
-                evidence: given.evidence,
-                explanation: given.explanation,
-                evidenceVerified: location.verified,
-                line: location.line,
-              };
-            }
-            return {
-              kind: "graded",
-              verdicts,
-              applicable: parsed.answer.applicable,
-              summary: parsed.answer.summary,
-              calls,
-            };
-          }
-          problem = parsed.error;
+
+        const reading = readAnswer(rubric, artifact, answer);
+        if (reading.kind === "graded" && reading.unverified.length === 0) {
+          return { ...reading.grade, calls };
         }
-        record.invalidAnswer = problem;
-        previousError = problem;
+        if (reading.kind === "graded") {
+          fallback = reading;
+          record.invalidAnswer = `unverified evidence for ${reading.unverified.join(", ")}`;
+          feedback = {
+            problem: unverifiedProblem(reading),
+            instruction:
+              "Grade the same artifact again. Quote evidence only as it stands in the artifact, character for character; where the artifact holds nothing that supports a criterion, use an empty quote and fail it.",
+          };
+          continue;
+        }
+        record.invalidAnswer = reading.problem;
+        feedback = {
+          problem: reading.problem,
+          instruction:
+            "Grade the same artifact again and answer with exactly one complete structured result: every criterion id, each with evidence, explanation and verdict.",
+        };
       }
+      if (fallback !== null) return { ...failUnverified(fallback), calls };
       return {
         kind: "error",
-        error: `judge ${client.id}: no valid answer after a corrective retry (${previousError ?? "unknown"})`,
+        error: `judge ${client.id}: no valid answer after a corrective retry (${feedback?.problem ?? "unknown"})`,
         calls,
       };
     },
   };
+}
+
+function readAnswer(rubric: Rubric, artifact: Artifact, answer: ModelAnswer): Reading {
+  switch (answer.kind) {
+    case "truncated":
+      return { kind: "problem", problem: "the answer was truncated at the output token limit" };
+    case "refused":
+      return { kind: "problem", problem: `the judge refused to answer (${answer.text.slice(0, 200)})` };
+    case "ambiguous":
+      return {
+        kind: "problem",
+        problem: `the answer holds ${answer.candidates} candidate results; exactly one is expected, and none is picked`,
+      };
+    case "answer":
+      break;
+  }
+  const parsed = parseJudgeAnswer(rubric, answer.text);
+  if (!parsed.ok) return { kind: "problem", problem: parsed.error };
+  return toGrade(rubric, artifact, parsed.answer);
+}
+
+function toGrade(rubric: Rubric, artifact: Artifact, answer: JudgeAnswer): Reading {
+  const verdicts: Record<string, CriterionVerdict> = {};
+  const unverified: string[] = [];
+  for (const criterion of rubric.criteria) {
+    const given = answer.criteria[criterion.id];
+    if (!given) throw new Error(`unreachable: validated answer lacks ${criterion.id}`);
+    const location = locateEvidence(artifact.content, given.evidence);
+    verdicts[criterion.id] = {
+      verdict: given.verdict,
+      evidence: given.evidence,
+      explanation: given.explanation,
+      evidenceVerified: location.verified,
+      line: location.line,
+    };
+    // An empty quote is allowed (a criterion about an absence); an invented one is not.
+    if (given.verdict === "pass" && given.evidence.trim() !== "" && !location.verified) {
+      unverified.push(criterion.id);
+    }
+  }
+  return {
+    kind: "graded",
+    grade: {
+      kind: "graded",
+      verdicts,
+      applicable: answer.applicable,
+      summary: answer.summary,
+      calls: [],
+    },
+    unverified,
+  };
+}
+
+function unverifiedProblem(reading: Extract<Reading, { kind: "graded" }>): string {
+  const quotes = reading.unverified.map(
+    (id) => `- ${id}: ${JSON.stringify(reading.grade.verdicts[id]?.evidence ?? "")}`,
+  );
+  return [
+    "These criteria were passed with evidence that does not occur in the artifact (white space aside):",
+    ...quotes,
+  ].join("\n");
+}
+
+/** The grade with every unverified `pass` turned into a `fail` that says why. */
+function failUnverified(reading: Extract<Reading, { kind: "graded" }>): Extract<Grade, { kind: "graded" }> {
+  const verdicts = { ...reading.grade.verdicts };
+  for (const id of reading.unverified) {
+    const verdict = verdicts[id];
+    if (!verdict) continue;
+    verdicts[id] = {
+      ...verdict,
+      verdict: "fail",
+      unverified: true,
+      explanation: `Unverified: the judge passed this criterion, but its quote does not occur in the file, even after a retry that named it. The judge said: ${verdict.explanation}`,
+    };
+  }
+  return { ...reading.grade, verdicts };
 }
 
 /** `id: message` as the adapters word it, else the message under the client's id. */

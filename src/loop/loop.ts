@@ -1,10 +1,10 @@
 import { createHash } from "node:crypto";
 import type { CallRecord, Grade, Judge } from "../judge/judge.js";
-import type { Usage } from "../providers/types.js";
+import { isInterruption, type Usage } from "../providers/types.js";
 import type { FileResult, FileReport, IterationReport, UsageReport } from "../report/schema.js";
 import type { Rubric } from "../rubric/types.js";
 import { applyEdits } from "../writer/edits.js";
-import { revisionProblem } from "../writer/safety.js";
+import { checkRevision, type Rejection } from "../writer/safety.js";
 import type { Writer } from "../writer/writer.js";
 import { scoreVerdicts } from "./score.js";
 
@@ -85,6 +85,7 @@ export async function runOutcomeLoop(input: LoopInput): Promise<LoopOutcome> {
   if (input.maxIterations === 0) return finish("needs_revision", "revision_off", "max_iterations is 0");
 
   let feedback: string | null = null;
+  let lastRejection: Rejection | null = null;
   for (let index = 1; index <= input.maxIterations; index++) {
     const halt = stopped();
     if (halt) return finish("interrupted", "budget", halt);
@@ -107,27 +108,43 @@ export async function runOutcomeLoop(input: LoopInput): Promise<LoopOutcome> {
 
     if (revision.kind === "error") {
       iterations.push(emptyIteration(index, "writer_error", revision.error, base.index, revision.calls));
-      if (revision.modelError.kind === "aborted") return finish("interrupted", "budget", revision.error);
+      if (isInterruption(revision.modelError)) return finish("interrupted", "budget", revision.error);
       return finish("grader_error", "error", revision.error);
     }
-    let rejection: string | null = revision.kind === "invalid" ? revision.error : null;
+    let rejection: Rejection | null =
+      revision.kind === "invalid" ? { kind: "invalid_answer", message: revision.error } : null;
     let content = base.content;
     let applied = 0;
     if (revision.kind === "edits") {
       const result = applyEdits(base.content, revision.edits);
-      if (!result.ok) rejection = `its edits do not apply: ${result.error}`;
-      else {
+      if (!result.ok) {
+        rejection = { kind: "edits_do_not_apply", message: `its edits do not apply: ${result.error}` };
+      } else {
         content = result.content;
         applied = result.applied;
         rejection =
-          content === base.content ? "its edits change nothing" : revisionProblem(input.original, content);
+          content === base.content
+            ? { kind: "no_change", message: "its edits change nothing" }
+            : checkRevision(input.original, content);
       }
     }
     if (rejection !== null) {
-      iterations.push(emptyIteration(index, "revision_rejected", rejection, base.index, [revision.call]));
-      feedback = rejection;
+      iterations.push(
+        emptyIteration(index, "revision_rejected", rejection.message, base.index, [revision.call]),
+      );
+      // A writer that makes the same mistake twice in a row will make it again: stop paying for it.
+      if (lastRejection?.kind === rejection.kind) {
+        return finish(
+          "max_iterations_reached",
+          "no_progress",
+          `revisions ${index - 1} and ${index} were both discarded for the same reason: ${rejection.message}`,
+        );
+      }
+      lastRejection = rejection;
+      feedback = rejection.message;
       continue;
     }
+    lastRejection = null;
 
     const halted = stopped();
     if (halted) {
@@ -172,7 +189,7 @@ function errorOutcome(
   grade: Extract<Grade, { kind: "error" }>,
   signal: AbortSignal | undefined,
 ): LoopOutcome {
-  if (grade.modelError?.kind === "aborted" || signal?.aborted)
+  if (isInterruption(grade.modelError) || signal?.aborted)
     return finish("interrupted", "budget", grade.error);
   return finish("grader_error", "error", grade.error);
 }
@@ -185,7 +202,8 @@ function verdictOf(iteration: IterationReport, id: string) {
     explanation: v?.explanation ?? "no verdict",
     evidenceVerified: v?.evidence_verified ?? false,
     line: v?.line ?? null,
-  } as const;
+    ...(v?.unverified ? { unverified: true } : {}),
+  };
 }
 
 function sameSet(a: string[], b: string[]): boolean {
@@ -275,7 +293,7 @@ function recordGrade(
   if (grade.kind === "error") {
     iterations.push({
       ...base,
-      status: grade.modelError?.kind === "aborted" ? "interrupted" : "grader_error",
+      status: isInterruption(grade.modelError) ? "interrupted" : "grader_error",
       error: grade.error,
       verdicts: {},
       applicable: null,
@@ -301,6 +319,7 @@ function recordGrade(
           evidence_verified: v.evidenceVerified,
           line: v.line,
           advisory: advisory.has(id),
+          ...(v.unverified ? { unverified: true } : {}),
           ...(v.votes ? { votes: v.votes, uncertain: v.uncertain ?? false } : {}),
         },
       ]),

@@ -1,4 +1,5 @@
 import Anthropic, { APIConnectionError, APIConnectionTimeoutError, APIError } from "@anthropic-ai/sdk";
+import { findJsonObjects } from "./prompt-json.js";
 import {
   classifyStatus,
   classifyOtherError,
@@ -117,15 +118,26 @@ function toAnswer(
 ): ModelAnswer {
   const usage = toUsage(message.usage);
   const toolUses = message.content.filter((block) => block.type === "tool_use");
-  const toolUse = toolUses.find((block) => block.name === schemaName) ?? toolUses[0];
   const texts = message.content.flatMap((block) => (block.type === "text" ? [block.text] : [])).join("");
-  // Without a tool call the text goes back as it is: the caller's validation fails and asks again.
-  const text = toolUse ? JSON.stringify(toolUse.input) : texts;
   if (message.stop_reason === "refusal") {
     return { kind: "refused", text: message.stop_details?.explanation || texts, usage, ...meta };
   }
-  if (message.stop_reason === "max_tokens") return { kind: "truncated", text, usage, ...meta };
-  return { kind: "answer", text, usage, ...meta };
+  const answers = toolUses.filter((block) => block.name === schemaName);
+  const [toolUse] = answers.length > 0 ? answers : toolUses;
+  if (message.stop_reason === "max_tokens") {
+    return { kind: "truncated", text: toolUse ? JSON.stringify(toolUse.input) : texts, usage, ...meta };
+  }
+  // Several calls of the answer tool are several candidate results: none is picked.
+  if (toolUses.length > 1) {
+    return { kind: "ambiguous", text: texts, candidates: toolUses.length, usage, ...meta };
+  }
+  if (toolUse) return { kind: "answer", text: JSON.stringify(toolUse.input), usage, ...meta };
+  // Without a tool call the text is read as prompted JSON: one object, or the caller's validation
+  // fails and asks again; several objects are ambiguous.
+  const objects = findJsonObjects(texts);
+  if (objects.length > 1)
+    return { kind: "ambiguous", text: texts, candidates: objects.length, usage, ...meta };
+  return { kind: "answer", text: objects[0] ?? texts, usage, ...meta };
 }
 
 /** Cache writes and reads are billed input too, reported beside `input_tokens`: they are summed here. */

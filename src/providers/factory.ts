@@ -1,5 +1,6 @@
 import { createAnthropicClient } from "./anthropic.js";
 import { createOpenAIClient, type JsonMode } from "./openai.js";
+import type { EndpointHealth } from "./health.js";
 import type { RateLimits } from "./rate-limit.js";
 import type { RetryPolicy } from "./retry.js";
 import { ModelError, type ModelClient, type ProviderName } from "./types.js";
@@ -44,6 +45,11 @@ export interface ModelClientSettings {
    * any call slows them all. Without it each call backs off on its own.
    */
   rateLimits?: RateLimits;
+  /**
+   * What the run learnt of its endpoints: one that is down (refused, unknown model) is asked once, then
+   * every call to it fails at once. Without it each call finds out on its own.
+   */
+  health?: EndpointHealth;
   /** Names the model's job in the missing-key message. */
   role?: "judge" | "writer";
 }
@@ -56,40 +62,35 @@ export function createModelClient(spec: string, settings: ModelClientSettings): 
   const { provider, model } = parseModelSpec(spec);
   const { env, timeoutMs, jsonMode } = settings;
   const read = (name: string) => env[name]?.trim() || undefined;
+  const server = (baseURL: string | undefined) => `${provider} ${baseURL ?? "(default)"}`;
   const limited = (baseURL: string | undefined): RetryPolicy =>
     settings.rateLimits
-      ? {
-          ...settings.retry,
-          limiter: settings.rateLimits.for(`${provider} ${baseURL ?? "(default)"} ${model}`),
-        }
+      ? { ...settings.retry, limiter: settings.rateLimits.for(`${server(baseURL)} ${model}`) }
       : settings.retry;
-  const role = settings.role ?? "model";
-  const missing = (variable: string, what: string) =>
-    new ModelError(
-      "auth",
-      `no ${variable} is set, and the ${role} ${spec} needs ${what}: set it ` +
-        `(as a repository secret in a workflow), or choose another ${role} (provider:model)`,
-    );
+  const guarded = (client: ModelClient, baseURL: string | undefined): ModelClient => {
+    const { health } = settings;
+    if (!health) return client;
+    const where = server(baseURL);
+    return {
+      ...client,
+      async complete(request) {
+        health.check(where, model);
+        try {
+          return await client.complete(request);
+        } catch (error) {
+          throw health.record(where, model, error);
+        }
+      },
+    };
+  };
+  const problem = keyProblem(spec, env, settings.role);
+  if (problem) throw new ModelError("auth", problem);
 
   switch (provider) {
-    case "openai": {
-      const apiKey = read("OPENAI_API_KEY");
-      if (!apiKey) throw missing("OPENAI_API_KEY", "an OpenAI API key");
-      const baseURL = read("OPENAI_BASE_URL");
-      return createOpenAIClient({
-        provider,
-        model,
-        apiKey,
-        baseURL,
-        timeoutMs,
-        jsonMode,
-        retry: limited(baseURL),
-      });
-    }
+    case "openai":
     case "openai-compatible": {
       const baseURL = read("OPENAI_BASE_URL");
-      if (!baseURL) throw missing("OPENAI_BASE_URL", "the server's URL (e.g. http://localhost:11434/v1)");
-      return createOpenAIClient({
+      const client = createOpenAIClient({
         provider,
         model,
         apiKey: read("OPENAI_API_KEY"),
@@ -98,13 +99,45 @@ export function createModelClient(spec: string, settings: ModelClientSettings): 
         jsonMode,
         retry: limited(baseURL),
       });
+      return guarded(client, baseURL);
     }
     case "anthropic": {
-      const apiKey = read("ANTHROPIC_API_KEY");
-      if (!apiKey) throw missing("ANTHROPIC_API_KEY", "an Anthropic API key");
       const baseURL = read("ANTHROPIC_BASE_URL");
-      return createAnthropicClient({ model, apiKey, baseURL, timeoutMs, retry: limited(baseURL) });
+      const client = createAnthropicClient({
+        model,
+        apiKey: read("ANTHROPIC_API_KEY"),
+        baseURL,
+        timeoutMs,
+        retry: limited(baseURL),
+      });
+      return guarded(client, baseURL);
     }
+  }
+}
+
+/**
+ * Why `provider:model` cannot be used with `env`, before any call: its key (or, for openai-compatible,
+ * its base URL) is missing. Null when it can. `role` names the model's job in the message.
+ */
+export function keyProblem(
+  spec: string,
+  env: Readonly<Record<string, string | undefined>>,
+  role: "judge" | "writer" | "model" = "model",
+): string | null {
+  const { provider } = parseModelSpec(spec);
+  const has = (name: string) => Boolean(env[name]?.trim());
+  const missing = (variable: string, what: string) =>
+    `no ${variable} is set, and the ${role} ${spec} needs ${what}: set it ` +
+    `(as a repository secret in a workflow), or choose another ${role} (provider:model)`;
+  switch (provider) {
+    case "openai":
+      return has("OPENAI_API_KEY") ? null : missing("OPENAI_API_KEY", "an OpenAI API key");
+    case "openai-compatible":
+      return has("OPENAI_BASE_URL")
+        ? null
+        : missing("OPENAI_BASE_URL", "the server's URL (e.g. http://localhost:11434/v1)");
+    case "anthropic":
+      return has("ANTHROPIC_API_KEY") ? null : missing("ANTHROPIC_API_KEY", "an Anthropic API key");
   }
 }
 

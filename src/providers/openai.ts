@@ -1,5 +1,5 @@
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError } from "openai";
-import { extractJsonObject, systemWithJsonSchema } from "./prompt-json.js";
+import { findJsonObjects, systemWithJsonSchema } from "./prompt-json.js";
 import {
   classifyStatus,
   classifyOtherError,
@@ -137,8 +137,12 @@ function toAnswer(completion: ChatCompletion, meta: { latencyMs: number; attempt
     return { kind: "refused", text: refusal || content, usage, ...meta };
   }
   if (choice?.finish_reason === "length") return { kind: "truncated", text: content, usage, ...meta };
-  // A server that ignored json_schema may have wrapped the object in a fence or prose.
-  return { kind: "answer", text: extractJsonObject(content) ?? content, usage, ...meta };
+  // A server that ignored json_schema may have wrapped the object in a fence or prose; an answer with
+  // several objects (one perhaps echoed from the artifact) is ambiguous, and none is picked.
+  const objects = findJsonObjects(content);
+  if (objects.length > 1)
+    return { kind: "ambiguous", text: content, candidates: objects.length, usage, ...meta };
+  return { kind: "answer", text: objects[0] ?? content, usage, ...meta };
 }
 
 function toUsage(usage: ChatCompletion["usage"]): Usage {

@@ -24,35 +24,42 @@ export function systemWithJsonSchema(
   ].join("\n");
 }
 
-const FENCE = /```[ \t]*(?:json[c5]?)?[ \t]*\r?\n([\s\S]*?)\r?\n?[ \t]*```/gi;
 const THINKING = /<think(?:ing)?>[\s\S]*?<\/think(?:ing)?>/gi;
 /** Bounds the work on a long answer full of stray braces. */
 const MAX_CANDIDATES = 50;
 
 /**
- * The text of the first JSON object in a model's answer: the whole answer when it is one, else the
- * content of a ```json fence, else the first balanced `{…}` in the prose that parses. Null when none.
+ * Every distinct JSON object an answer holds at top level: the whole answer when it is one object,
+ * else each balanced `{…}` that parses (inside a ```json fence or in prose), nested objects counted
+ * with their parent. Objects with the same content count once. More than one means the answer is
+ * ambiguous: one of them may be echoed from the artifact, so none may be picked.
  */
-export function extractJsonObject(answer: string): string | null {
+export function findJsonObjects(answer: string): string[] {
   const whole = answer.trim();
-  if (isJsonObject(whole)) return whole;
-
+  if (isJsonObject(whole)) return [whole];
   // Reasoning models served locally often prefix their answer with a <think> block.
   const text = answer.replace(THINKING, "");
-  for (const match of text.matchAll(FENCE)) {
-    const inner = match[1]?.trim() ?? "";
-    if (isJsonObject(inner)) return inner;
-  }
-
+  const found = new Map<string, string>();
   let candidates = 0;
-  for (let start = text.indexOf("{"); start !== -1; start = text.indexOf("{", start + 1)) {
+  for (let start = text.indexOf("{"); start !== -1;) {
     if (++candidates > MAX_CANDIDATES) break;
     const end = matchingBrace(text, start);
-    if (end === -1) continue;
-    const candidate = text.slice(start, end + 1);
-    if (isJsonObject(candidate)) return candidate;
+    const candidate = end === -1 ? "" : text.slice(start, end + 1);
+    if (end !== -1 && isJsonObject(candidate)) {
+      const key = JSON.stringify(JSON.parse(candidate));
+      if (!found.has(key)) found.set(key, candidate);
+      start = text.indexOf("{", end + 1);
+    } else {
+      start = text.indexOf("{", start + 1);
+    }
   }
-  return null;
+  return [...found.values()];
+}
+
+/** The answer's only JSON object (see `findJsonObjects`); null when it holds none or several. */
+export function extractJsonObject(answer: string): string | null {
+  const found = findJsonObjects(answer);
+  return found.length === 1 ? (found[0] ?? null) : null;
 }
 
 function isJsonObject(text: string): boolean {

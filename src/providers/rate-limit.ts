@@ -103,7 +103,7 @@ export class RateLimiter {
         ? `the longest retry wait is ${seconds(options.maxWaitMs)}`
         : `the run's deadline is in ${seconds(Math.max(0, untilDeadline))}`;
     return new ModelError(
-      "rate_limit",
+      pause > options.maxWaitMs ? "rate_limit" : "deadline",
       `rate limited: calls to this model are paused for ${seconds(pause)} after a 429, but ${why}; not waiting`,
       429,
     );

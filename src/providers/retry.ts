@@ -77,9 +77,11 @@ export async function withRetries<T>(
     const remaining = deadline === undefined ? Infinity : deadline - clock.now();
     if (remaining <= 0) {
       permit?.failed(false);
-      throw new ModelError("timeout", `the run's deadline passed before attempt ${n}`);
+      throw new ModelError("deadline", `the run's time budget ran out before attempt ${n}`);
     }
     const timeoutMs = Math.min(attemptTimeoutMs ?? Infinity, remaining);
+    // The run's budget, not the per-call timeout, is what would cut this attempt short.
+    const cutByDeadline = remaining < (attemptTimeoutMs ?? Infinity);
 
     const controller = new AbortController();
     const onAbort = () => {
@@ -104,9 +106,11 @@ export async function withRetries<T>(
     } catch (error) {
       cause = error;
       if (signal?.aborted) throw abortedError(signal, error);
-      failure = timedOut
-        ? { kind: "timeout", retryable: true, message: `no answer within ${Math.round(timeoutMs)} ms` }
-        : classify(error);
+      failure = !timedOut
+        ? classify(error)
+        : cutByDeadline
+          ? { kind: "deadline", retryable: false, message: "the run's time budget ran out during the call" }
+          : { kind: "timeout", retryable: true, message: `no answer within ${Math.round(timeoutMs)} ms` };
       permit?.failed(isSlowDown(failure), failure.retryAfterMs);
     } finally {
       clearTimeout(timer);
@@ -128,8 +132,9 @@ export async function withRetries<T>(
       : "there is no run deadline";
     const retryAfter = failure.retryAfterMs === undefined ? undefined : Math.max(0, failure.retryAfterMs);
     if (retryAfter !== undefined && (retryAfter > maxRetryWaitMs || retryAfter > untilDeadline)) {
+      // Past the run's budget the file is interrupted, not failed: the budget, not the judge, stopped it.
       throw fail(
-        "rate_limit",
+        retryAfter > maxRetryWaitMs ? "rate_limit" : "deadline",
         `${failure.message}: the server asks to retry after ${seconds(retryAfter)}, but the longest retry ` +
           `wait is ${seconds(maxRetryWaitMs)} and ${deadlineText}; not waiting`,
       );
@@ -137,7 +142,7 @@ export async function withRetries<T>(
     // The shared limiter now holds the pause this failure asked for: the next acquire waits it out.
     if (limiter && isSlowDown(failure)) continue;
     const wait = retryAfter ?? backoffMs(n - 1);
-    if (wait > untilDeadline) throw fail(failure.kind, `${failure.message}; no retry: ${deadlineText}`);
+    if (wait > untilDeadline) throw fail("deadline", `${failure.message}; no retry: ${deadlineText}`);
     await sleep(clock, wait, signal);
   }
 }

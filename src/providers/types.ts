@@ -30,11 +30,22 @@ export interface Usage {
   cachedInputTokens: number;
 }
 
-/** What came back from one model call. `text` is raw: validation belongs to the caller. */
+interface AnswerMeta {
+  usage: Usage;
+  latencyMs: number;
+  attempts: number;
+}
+
+/**
+ * What came back from one model call. `text` is raw: validation belongs to the caller. An answer that
+ * holds several candidate results (several JSON objects, several calls of the answer tool) is
+ * `ambiguous`: no candidate is picked, since one may be echoed from the artifact.
+ */
 export type ModelAnswer =
-  | { kind: "answer"; text: string; usage: Usage; latencyMs: number; attempts: number }
-  | { kind: "truncated"; text: string; usage: Usage; latencyMs: number; attempts: number }
-  | { kind: "refused"; text: string; usage: Usage; latencyMs: number; attempts: number };
+  | ({ kind: "answer"; text: string } & AnswerMeta)
+  | ({ kind: "truncated"; text: string } & AnswerMeta)
+  | ({ kind: "refused"; text: string } & AnswerMeta)
+  | ({ kind: "ambiguous"; text: string; candidates: number } & AnswerMeta);
 
 /** A model endpoint with one model: judge or writer. */
 export interface ModelClient {
@@ -56,7 +67,8 @@ export type ModelErrorKind =
   | "connection" // endpoint down, connection dropped
   | "server" // 5xx after retries
   | "bad_request" // 4xx the request itself caused
-  | "aborted"; // cancelled by the run (budget, interrupt)
+  | "aborted" // cancelled by the run (interrupt, a token or cost budget)
+  | "deadline"; // the run's time budget ran out (before, during or instead of waiting for a retry)
 
 export class ModelError extends Error {
   override readonly name = "ModelError";
@@ -64,10 +76,21 @@ export class ModelError extends Error {
     readonly kind: ModelErrorKind,
     message: string,
     readonly status?: number,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; endpointDown?: boolean },
   ) {
     super(message, options);
+    this.endpointDown = options?.endpointDown ?? false;
   }
+  /**
+   * The endpoint itself is unusable for this run (connection refused, key refused, model unknown): it
+   * was found out once, and no later call is sent to it.
+   */
+  readonly endpointDown: boolean;
+}
+
+/** The run stopped this call (interrupt, or a budget ran out): the file is `interrupted`, not in error. */
+export function isInterruption(error: ModelError | undefined): boolean {
+  return error?.kind === "aborted" || error?.kind === "deadline";
 }
 
 /** Any failure of a model call as a `ModelError`; an unexpected throw counts as a connection failure. */

@@ -31,6 +31,11 @@ export const VerdictSchema = z.object({
   /** 1-based line of the evidence in the graded version, or null when there is none to locate. */
   line: z.number().int().positive().nullable(),
   advisory: z.boolean(),
+  /**
+   * The judge passed the criterion with a quote that does not occur in the file, even after a retry that
+   * named it: the verdict is `fail`. Absent when the evidence was not the problem.
+   */
+  unverified: z.boolean().optional(),
   /** A judge panel's tally (`--judge-samples`, several `--judge`); absent for a single judge call. */
   votes: z.object({ pass: z.number().int().nonnegative(), fail: z.number().int().nonnegative() }).optional(),
   /** The panel had a `pass` vote but no strict majority of them: the verdict is `fail`. */
@@ -74,10 +79,25 @@ export const IterationSchema = z.object({
 });
 export type IterationReport = z.infer<typeof IterationSchema>;
 
+/** Why a file was not graded, as a code (its words are in `reason`). */
+export const SKIP_KINDS = [
+  "no_rubric",
+  "missing",
+  "unreadable",
+  "too_large",
+  "binary",
+  "not_utf8",
+  "no_judge",
+] as const;
+export const SkipKindSchema = z.enum(SKIP_KINDS);
+export type SkipKind = z.infer<typeof SkipKindSchema>;
+
 export const FileReportSchema = z.object({
   path: z.string(),
   rubric: z.string(),
   result: FileResultSchema,
+  /** Set for `skipped` files: why, as a code. `no_judge` means the judge could not be used. */
+  skip_kind: SkipKindSchema.optional(),
   /** Why the file was skipped, interrupted or errored; how the loop stopped. */
   reason: z.string().nullable(),
   stop_reason: z
@@ -106,6 +126,43 @@ export const FileReportSchema = z.object({
 });
 export type FileReport = z.infer<typeof FileReportSchema>;
 
+/**
+ * The run's one decision (see `decideGate`), from which every output is rendered: the CLI's last line
+ * and exit code, the check's conclusion and title, the summary's headline and the Action's outputs.
+ * - `passed`: at least one file was graded and every graded file is `satisfied`;
+ * - `failed`: a graded file is not `satisfied` (needs revision, not applicable, interrupted);
+ * - `error`: the judge could not be used for a file (`grader_error`, or no judge configured);
+ * - `config_error`: a rubric or the configuration is broken, nothing was graded;
+ * - `not_graded`: files were matched, but none could be graded (all `skipped`);
+ * - `nothing_to_grade`: no file was matched at all.
+ */
+export const GATE_STATUSES = [
+  "passed",
+  "failed",
+  "error",
+  "config_error",
+  "not_graded",
+  "nothing_to_grade",
+] as const;
+export const GateStatusSchema = z.enum(GATE_STATUSES);
+export type GateStatus = z.infer<typeof GateStatusSchema>;
+
+export const GateSchema = z.object({
+  /** True only for `passed` and `nothing_to_grade`: the gate lets the change through. */
+  passed: z.boolean(),
+  status: GateStatusSchema,
+  /** CLI exit code: 0 passed (or nothing to grade), 1 failed or not graded, 2 configuration error, 3 judge unusable. */
+  exit_code: z.union([z.literal(0), z.literal(1), z.literal(2), z.literal(3)]),
+  counts: z.record(FileResultSchema, z.number().int().nonnegative()),
+  /** Matched files that were not graded, with why: a pass with any of these is never a plain pass. */
+  ungraded: z.array(z.object({ path: z.string(), rubric: z.string(), reason: z.string() })),
+  /** Failing advisory criteria in the graded files (they never fail the gate by themselves). */
+  advisory_failures: z.number().int().nonnegative(),
+  /** Verdicts turned into fails because their evidence could not be found in the file. */
+  unverified: z.number().int().nonnegative(),
+});
+export type Gate = z.infer<typeof GateSchema>;
+
 export const ConfigErrorSchema = z.object({
   file: z.string(),
   line: z.number().int().nonnegative(),
@@ -123,12 +180,7 @@ export const ReportSchema = z.object({
   /** Judge calls per judge per graded version (`--judge-samples`), when more than one. */
   judge_samples: z.number().int().min(1).optional(),
   writer: z.string().nullable(),
-  gate: z.object({
-    passed: z.boolean(),
-    /** CLI exit code: 0 passed, 1 failed, 2 configuration error, 3 judge unusable. */
-    exit_code: z.union([z.literal(0), z.literal(1), z.literal(2), z.literal(3)]),
-    counts: z.record(FileResultSchema, z.number().int().nonnegative()),
-  }),
+  gate: GateSchema,
   config_errors: z.array(ConfigErrorSchema),
   totals: z.object({
     files: z.number().int().nonnegative(),

@@ -36,23 +36,53 @@ function eolStyle(text: string): Eol {
 /** The smallest revision, as a fraction of the original's length, that is not suspicious. */
 export const MIN_SIZE_RATIO = 0.5;
 
+/** Why a revision was discarded, as a code: two discards in a row for the same one stop the loop. */
+export type RejectionKind =
+  | "empty"
+  | "shrink"
+  | "line_endings"
+  | "bom"
+  | "token"
+  | "edits_do_not_apply"
+  | "no_change"
+  | "invalid_answer";
+
+export interface Rejection {
+  kind: RejectionKind;
+  message: string;
+}
+
 /**
- * Checks a revision against SPEC §8: not empty, not shrunk beyond reason, same line endings, same
- * byte-order mark, no token-shaped strings. Returns why it is discarded, or null when it may stand.
+ * Checks a revision against SPEC §8: not empty, not shrunk beyond reason (at every size: a small file
+ * may not be replaced wholesale either), same line endings, same byte-order mark, no token-shaped
+ * strings. Returns why it is discarded, or null when it may stand.
  */
-export function revisionProblem(original: string, revised: string): string | null {
-  if (revised.trim() === "") return "the revision empties the file";
-  if (original.length >= 200 && revised.length < original.length * MIN_SIZE_RATIO) {
-    return `the revision shrinks the file from ${original.length} to ${revised.length} characters (more than ${Math.round((1 - MIN_SIZE_RATIO) * 100)}%)`;
+export function checkRevision(original: string, revised: string): Rejection | null {
+  if (revised.trim() === "") return { kind: "empty", message: "the revision empties the file" };
+  if (revised.length < original.length * MIN_SIZE_RATIO) {
+    return {
+      kind: "shrink",
+      message: `the revision shrinks the file from ${original.length} to ${revised.length} characters (more than ${Math.round((1 - MIN_SIZE_RATIO) * 100)}%)`,
+    };
   }
   const before = eolStyle(original);
   const after = eolStyle(revised);
   if (before !== "none" && before !== "mixed" && after !== "none" && after !== before) {
-    return `the revision changes line endings from ${before.toUpperCase()} to ${after.toUpperCase()}`;
+    return {
+      kind: "line_endings",
+      message: `the revision changes line endings from ${before.toUpperCase()} to ${after.toUpperCase()}`,
+    };
   }
   if (original.startsWith("\uFEFF") !== revised.startsWith("\uFEFF")) {
-    return "the revision changes the file's byte-order mark";
+    return { kind: "bom", message: "the revision changes the file's byte-order mark" };
   }
-  if (hasTokenShapedString(revised)) return "the revision contains a token-shaped string";
+  if (hasTokenShapedString(revised)) {
+    return { kind: "token", message: "the revision contains a token-shaped string" };
+  }
   return null;
+}
+
+/** `checkRevision`'s reason alone: why a revision is discarded, or null when it may stand. */
+export function revisionProblem(original: string, revised: string): string | null {
+  return checkRevision(original, revised)?.message ?? null;
 }

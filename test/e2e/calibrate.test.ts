@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { CalibrationReport } from "../../src/calibrate/schema.js";
-import { startModelServer, type ModelServer } from "../support/model-server.js";
+import { requestText, startModelServer, type ModelServer } from "../support/model-server.js";
 import {
   artifactOf,
   contains,
@@ -266,7 +266,7 @@ describe("calibrate", () => {
     expect(sent.map((r) => artifactOf(r))).toEqual(
       Object.values(EXAMPLES).map((text) => text.slice(text.indexOf("\n---\n") + 5)),
     );
-    expect(JSON.stringify(sent[0]!.body)).toContain("the file `example.md`");
+    expect(requestText(sent[0]!)).toMatch(/<path-([0-9a-f]{24})>\n"example\.md"\n<\/path-\1>/);
     expect(JSON.stringify(sent.map((r) => r.body))).not.toContain("guide.examples");
     await ws.cleanup();
   });

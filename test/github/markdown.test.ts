@@ -71,7 +71,7 @@ describe("renderSummary", () => {
       file({ path: "docs/ok.md", verdicts: { purpose: "pass" } }),
     ]);
     const text = renderSummary(run, { maxLength: CHECK_SUMMARY_LIMIT });
-    expect(text).toMatch(/^### rubric-gate: ❌ gate failed/);
+    expect(text).toMatch(/^### rubric-gate: ❌ FAILED: 1 graded file of 2 did not satisfy its rubric/);
     expect(text).toContain("**2** files: 1 satisfied · 1 max iterations reached");
     expect(text).toContain("| docs/guide.md | rubrics/docs.md | ❌ max iterations reached | 33% | 3 |");
     expect(text).toContain("- Iteration 1 (revision of 0): 33% → 33%; fixed purpose; regressed audience");

@@ -126,7 +126,7 @@ describe.each(providers)("%s adapter", (provider, make) => {
       { status: 429, headers: { "retry-after": "5" } },
       { json: { verdict: "pass" } },
     ]);
-    expect(error.kind).toBe("rate_limit");
+    expect(error.kind).toBe("deadline");
     expect(error.message).toMatch(/retry after 5 s.*deadline is in [12](\.\d)? s/);
     expect(ms).toBeLessThan(1_000);
     expect(server.requests).toHaveLength(1);

@@ -134,14 +134,14 @@ describe("withRetries", () => {
     expect(clock.sleeps).toEqual([7_000]);
   });
 
-  it("fails at once when the retry-after would end after the deadline", async () => {
+  it("fails at once when the retry-after would end after the deadline: the budget ran out (deadline), not the judge", async () => {
     const clock = fakeClock();
     const error = await withRetries(
       boom,
       failWith({ kind: "server", retryable: true, status: 503, message: "503", retryAfterMs: 5_000 }),
       { clock, deadline: clock.now() + 3_000 },
     ).catch((e: unknown) => e);
-    expect(error).toMatchObject({ kind: "rate_limit", status: 503 });
+    expect(error).toMatchObject({ kind: "deadline", status: 503 });
     expect((error as Error).message).toContain("retry after 5 s");
     expect((error as Error).message).toContain("deadline is in 3 s");
     expect(clock.sleeps).toEqual([]);
@@ -153,7 +153,7 @@ describe("withRetries", () => {
       clock,
       deadline: clock.now() + 100,
     }).catch((e: unknown) => e);
-    expect(error).toMatchObject({ kind: "server" });
+    expect(error).toMatchObject({ kind: "deadline" });
     expect((error as Error).message).toContain("deadline");
     expect(clock.sleeps).toEqual([]);
   });
@@ -169,7 +169,7 @@ describe("withRetries", () => {
       failWith(serverError),
       { clock, deadline: clock.now() - 1 },
     ).catch((e: unknown) => e);
-    expect(error).toMatchObject({ kind: "timeout" });
+    expect(error).toMatchObject({ kind: "deadline" });
     expect(calls).toBe(0);
   });
 

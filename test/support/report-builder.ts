@@ -1,6 +1,6 @@
 /** Builds valid `Report` values for tests (every result goes through `ReportSchema.parse`). */
+import { decideGate } from "../../src/report/gate.js";
 import {
-  FILE_RESULTS,
   REPORT_VERSION,
   ReportSchema,
   type FileReport,
@@ -102,13 +102,7 @@ export function file(seed: FileSeed): FileReport {
 
 /** A report over the files; gate, counts and totals follow from them unless given. */
 export function report(files: FileReport[], seed: Partial<Report> = {}): Report {
-  const counts = Object.fromEntries(
-    FILE_RESULTS.map((r) => [r, files.filter((f) => f.result === r).length]),
-  ) as Record<FileResult, number>;
   const configErrors = seed.config_errors ?? [];
-  const graded = files.filter((f) => f.result !== "skipped");
-  const passed = configErrors.length === 0 && graded.every((f) => f.result === "satisfied");
-  const exitCode = configErrors.length > 0 ? 2 : counts.grader_error > 0 ? 3 : passed ? 0 : 1;
   const calls = files.reduce((sum, f) => sum + f.iterations.length, 0);
   return ReportSchema.parse({
     version: REPORT_VERSION,
@@ -116,7 +110,7 @@ export function report(files: FileReport[], seed: Partial<Report> = {}): Report 
     started_at: "2025-01-01T00:00:00.000Z",
     judge: "openai:gpt-4.1-mini",
     writer: null,
-    gate: { passed, exit_code: exitCode, counts },
+    gate: decideGate(files, configErrors.length),
     config_errors: configErrors,
     totals: {
       files: files.length,

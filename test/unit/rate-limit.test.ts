@@ -125,8 +125,10 @@ describe("RateLimiter", () => {
     const impatient = pending(limiter, { maxWaitMs: 1_000 });
     await settle();
     expect(late.error).toBeInstanceOf(ModelError);
-    expect(late.error).toMatchObject({ kind: "rate_limit" });
+    // Past the run's budget: a deadline (the file is interrupted); past the longest wait: a rate limit.
+    expect(late.error).toMatchObject({ kind: "deadline" });
     expect((late.error as Error).message).toContain("deadline is in 3 s");
+    expect(impatient.error).toMatchObject({ kind: "rate_limit" });
     expect((impatient.error as Error).message).toContain("longest retry wait is 1 s");
   });
 

@@ -107,7 +107,7 @@ describe("withVerdictCache", () => {
     const r = rubric();
     const key = verdictCacheKey({ judge: "openai:m", rubricHash: r.hash, path: "a", content: "x" });
     const entry = (over: Partial<CachedGrade>): CachedGrade => ({
-      version: 1,
+      version: 2,
       key,
       judge: "openai:m",
       rubric: r.path,

@@ -44,9 +44,12 @@ describe("revision safety", () => {
     expect(revisionProblem(original, "  \n")).toMatch(/empties/);
   });
 
-  it("discards a file shrunk by more than half, but not a small one", () => {
+  it("discards a file shrunk by more than half, at every size: a small file is not replaced wholesale either", () => {
     expect(revisionProblem(original, original.slice(0, 100))).toMatch(/shrinks/);
-    expect(revisionProblem("short text", "tiny")).toBeNull();
+    // Before the fix, files under 200 characters had no floor: "tiny" replaced "short text".
+    expect(revisionProblem("short text", "tiny")).toMatch(/shrinks the file from 10 to 4 characters/);
+    expect(revisionProblem("# Title\n\nTODO: write this page.\n", "x\n")).toMatch(/shrinks/);
+    expect(revisionProblem("short text", "short")).toBeNull();
   });
 
   it("discards a change of line endings in either direction", () => {

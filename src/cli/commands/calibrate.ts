@@ -9,7 +9,7 @@ import { Meter } from "../../engine/meter.js";
 import { createWorkspaceSource } from "../../fs/workspace.js";
 import { createJudge, type Judge } from "../../judge/judge.js";
 import { createPanelJudge } from "../../judge/panel.js";
-import { createModelClient } from "../../providers/factory.js";
+import { createModels } from "../../providers/models.js";
 import { systemClock } from "../../providers/retry.js";
 import { ModelError } from "../../providers/types.js";
 import { parseRubric } from "../../rubric/parse.js";
@@ -137,17 +137,17 @@ async function runCalibrate(argv: string[], io: CliIo): Promise<number> {
   }
 
   const meter = new Meter();
+  const models = createModels({
+    env: io.env,
+    timeoutMs: options.timeout * 1000,
+    jsonMode: options["json-mode"],
+    clock: systemClock,
+  });
   const members: Judge[] = [];
   for (const spec of judges) {
     let client;
     try {
-      client = createModelClient(spec, {
-        env: io.env,
-        timeoutMs: options.timeout * 1000,
-        jsonMode: options["json-mode"],
-        retry: { clock: systemClock },
-        role: "judge",
-      });
+      client = models.client(spec, "judge");
     } catch (error) {
       io.stderr(`rubric-gate: calibrate: ${(error as Error).message}`);
       return error instanceof ModelError ? 3 : 2;

@@ -6,7 +6,7 @@ import { requestDraft, renderDraft } from "../../draft/draft.js";
 import { decodeArtifact, DEFAULT_MAX_FILE_BYTES } from "../../engine/decode.js";
 import { createWorkspaceSource } from "../../fs/workspace.js";
 import { lintRubric } from "../../lint/lint.js";
-import { createModelClient } from "../../providers/factory.js";
+import { createModels } from "../../providers/models.js";
 import { systemClock } from "../../providers/retry.js";
 import { ModelError } from "../../providers/types.js";
 import { parseRubric } from "../../rubric/parse.js";
@@ -108,13 +108,12 @@ async function runInit(argv: string[], io: CliIo): Promise<number> {
   }
   let client;
   try {
-    client = createModelClient(spec, {
+    client = createModels({
       env: io.env,
       timeoutMs: options.timeout * 1000,
       jsonMode: options["json-mode"],
-      retry: { clock: systemClock },
-      role: "writer",
-    });
+      clock: systemClock,
+    }).client(spec, "writer");
   } catch (error) {
     return fail(io, error instanceof ModelError ? 3 : 2, `init: ${(error as Error).message}`);
   }

@@ -1,0 +1,55 @@
+import type { Clock } from "../engine/ports.js";
+import { createModelClient, keyProblem } from "./factory.js";
+import { EndpointHealth } from "./health.js";
+import type { JsonMode } from "./openai.js";
+import { RateLimits } from "./rate-limit.js";
+import type { ModelClient } from "./types.js";
+
+export interface ModelsOptions {
+  /** Where keys and base URLs come from (`process.env`, or the Action's inputs over it). */
+  env: Readonly<Record<string, string | undefined>>;
+  /** Per HTTP attempt. */
+  timeoutMs?: number;
+  jsonMode?: JsonMode;
+  clock: Clock;
+  /** Absolute time on `clock` when the run's time budget ends. */
+  deadline?: number;
+}
+
+/**
+ * The one way a run builds model clients, for the CLI's commands and the Action alike. Every client it
+ * builds shares the run's rate limits per endpoint (one 429 slows every worker that calls it) and what
+ * the run learnt of its endpoints (one found down is not asked again).
+ */
+export interface Models {
+  /** A client for `provider:model`; throws a `ModelError("auth")` when its key is missing. */
+  client(spec: string, role?: "judge" | "writer"): ModelClient;
+  /** Why `spec` could not be used here (a missing key), or null; no network call. */
+  keyProblem(spec: string, role?: "judge" | "writer"): string | null;
+  readonly rateLimits: RateLimits;
+  readonly health: EndpointHealth;
+}
+
+/** Builds the run's `Models` (see there). */
+export function createModels(options: ModelsOptions): Models {
+  const rateLimits = new RateLimits(options.clock);
+  const health = new EndpointHealth();
+  return {
+    rateLimits,
+    health,
+    client: (spec, role) =>
+      createModelClient(spec, {
+        env: options.env,
+        ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+        ...(options.jsonMode === undefined ? {} : { jsonMode: options.jsonMode }),
+        retry: {
+          clock: options.clock,
+          ...(options.deadline === undefined ? {} : { deadline: options.deadline }),
+        },
+        rateLimits,
+        health,
+        ...(role ? { role } : {}),
+      }),
+    keyProblem: (spec, role) => keyProblem(spec, options.env, role),
+  };
+}
