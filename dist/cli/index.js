@@ -20833,6 +20833,17 @@ class UnreadableFileError extends Error {
 class WriteRefusedError extends Error {
     name = "WriteRefusedError";
 }
+/** Reads a file for a caller that reports a refusal as a problem rather than a skip. */
+async function readChecked(source, path, options) {
+    try {
+        return { ok: true, bytes: await source.read(path, options) };
+    }
+    catch (error) {
+        if (error instanceof UnreadableFileError)
+            return { ok: false, reason: error.message };
+        throw error;
+    }
+}
 
 ;// CONCATENATED MODULE: ./node_modules/balanced-match/dist/esm/index.js
 const balanced = (a, b, str) => {
@@ -38258,6 +38269,7 @@ function collapse(text) {
 ;// CONCATENATED MODULE: ./src/rubric/load.ts
 
 
+
 const DEFAULT_RUBRICS_GLOB = "rubrics/**/*.md";
 /** Rubric directories may hold calibration examples (`docs.examples/`) and a README: neither is a rubric. */
 function isRubricPath(path) {
@@ -38284,8 +38296,18 @@ async function loadRubrics(source, pattern) {
     }
     const rubrics = [];
     const problems = [];
-    const loaded = await Promise.all(paths.map(async (path) => ({ path, bytes: await source.read(path) })));
-    for (const { path, bytes } of loaded) {
+    const loaded = await Promise.all(paths.map(async (path) => ({ path, read: await readChecked(source, path) })));
+    for (const { path, read } of loaded) {
+        if (!read.ok) {
+            problems.push({
+                file: path,
+                line: 0,
+                message: `the rubric file is not read: ${read.reason}`,
+                hint: "keep rubrics as regular files inside the repository",
+            });
+            continue;
+        }
+        const { bytes } = read;
         if (bytes === null) {
             problems.push({
                 file: path,
@@ -40674,7 +40696,7 @@ async function gradePair(pair, options, clientFor, budgetExceeded, revisions) {
         return skippedFile(path, rubric.path, decoded.kind, decoded.reason);
     const judgeSpecs = rubric.judge ? [rubric.judge] : defaultJudges(options);
     if (judgeSpecs.length === 0) {
-        return skippedFile(path, rubric.path, "no_judge", "no judge configured (set --judge or RUBRIC_GATE_JUDGE)");
+        return skippedFile(path, rubric.path, "no_judge", "no judge configured: pass --judge provider:model (or set RUBRIC_GATE_JUDGE), or use --dry-run to see the plan without a model");
     }
     const members = [];
     for (const spec of judgeSpecs) {
@@ -72030,7 +72052,7 @@ async function withRetries(attempt, classify, policy, signal, attemptTimeoutMs) 
         const retryAfter = failure.retryAfterMs === undefined ? undefined : Math.max(0, failure.retryAfterMs);
         if (retryAfter !== undefined && (retryAfter > maxRetryWaitMs || retryAfter > untilDeadline)) {
             // Past the run's budget the file is interrupted, not failed: the budget, not the judge, stopped it.
-            throw fail(retryAfter > untilDeadline ? "deadline" : "rate_limit", `${failure.message}: the server asks to retry after ${seconds(retryAfter)}, but the longest retry ` +
+            throw fail(retryAfter > maxRetryWaitMs ? "rate_limit" : "deadline", `${failure.message}: the server asks to retry after ${seconds(retryAfter)}, but the longest retry ` +
                 `wait is ${seconds(maxRetryWaitMs)} and ${deadlineText}; not waiting`);
         }
         // The shared limiter now holds the pause this failure asked for: the next acquire waits it out.
@@ -86124,6 +86146,7 @@ function exampleReport(rubric, example, grade) {
 
 
 
+
 /**
  * The path the judge sees unless an example sets `path`: one neutral name for every example, so a file
  * name such as `fails-scope.md` cannot hint at its label.
@@ -86166,7 +86189,17 @@ async function loadExamples(source, rubric) {
     const examples = [];
     const problems = [];
     for (const path of paths) {
-        const bytes = await source.read(path);
+        const read = await readChecked(source, path);
+        if (!read.ok) {
+            problems.push({
+                file: path,
+                line: 0,
+                message: read.reason,
+                hint: "keep labeled examples as regular files inside the repository",
+            });
+            continue;
+        }
+        const { bytes } = read;
         let text;
         try {
             text = new TextDecoder("utf-8", { fatal: true }).decode(bytes ?? new Uint8Array());
@@ -86532,7 +86565,12 @@ function renderReport(report) {
         const [first] = files;
         if (!first)
             continue;
-        const who = files.length === 1 ? render_name(first.path) : `${files.length} files (${files.slice(0, 3).map((f) => render_name(f.path)).join(", ")}${files.length > 3 ? ", …" : ""})`;
+        const who = files.length === 1
+            ? render_name(first.path)
+            : `${files.length} files (${files
+                .slice(0, 3)
+                .map((f) => render_name(f.path))
+                .join(", ")}${files.length > 3 ? ", …" : ""})`;
         out.push("", `${who} — ${first.result}: ${words(reason)}`);
     }
     const t = report.totals;
@@ -86658,6 +86696,7 @@ function parseFlags(command, argv, options, schema) {
 
 
 
+
 const calibrate_HELP = `rubric-gate calibrate RUBRIC [options]
 
 Runs the judge on the labeled examples kept beside RUBRIC (rubrics/docs.md → rubrics/docs.examples/*.md)
@@ -86730,7 +86769,10 @@ async function runCalibrate(argv, io) {
     const options = flags.values;
     const workspace = createWorkspaceSource(io.cwd);
     const rubricPath = (0,external_node_path_.relative)(io.cwd, (0,external_node_path_.resolve)(io.cwd, target)).replace(/\\/g, "/");
-    const bytes = rubricPath.endsWith(".md") ? await workspace.read(rubricPath) : null;
+    const read = rubricPath.endsWith(".md") ? await readChecked(workspace, rubricPath) : null;
+    if (read?.ok === false)
+        return usage(io, `calibrate: ${target}: ${read.reason}`);
+    const bytes = read?.bytes ?? null;
     if (bytes === null) {
         return usage(io, `calibrate: ${target} is not a rubric file (expected an existing .md file)`);
     }
@@ -87395,6 +87437,7 @@ function suppress(findings, rubric, lines) {
 
 
 
+
 const lint_rubric_HELP = `rubric-gate lint-rubric [RUBRIC...] [options]
 
 Checks rubrics for criteria a judge cannot grade reliably. No model is called.
@@ -87459,7 +87502,12 @@ async function loadForLint(io, paths, glob) {
         });
     }
     for (const path of targets) {
-        const bytes = await source.read(path);
+        const read = await readChecked(source, path);
+        if (!read.ok) {
+            problems.push({ file: path, line: 0, message: read.reason, hint: "lint the rubric file itself" });
+            continue;
+        }
+        const { bytes } = read;
         if (bytes === null) {
             problems.push({
                 file: path,
@@ -87493,6 +87541,7 @@ function renderFindings(findings, rubrics) {
 }
 
 ;// CONCATENATED MODULE: ./src/cli/commands/init.ts
+
 
 
 
@@ -87567,7 +87616,10 @@ async function runInit(argv, io) {
     if ((0,external_node_fs_.existsSync)((0,external_node_path_.resolve)(io.cwd, out)) && !options.force) {
         return fail(io, 2, `init: ${out} exists; pass --force to overwrite it, or choose another --out`);
     }
-    const bytes = await createWorkspaceSource(io.cwd).read(source);
+    const read = await readChecked(createWorkspaceSource(io.cwd), source);
+    if (!read.ok)
+        return fail(io, 2, `init: --from ${options.from}: ${read.reason}`);
+    const { bytes } = read;
     if (bytes === null)
         return fail(io, 2, `init: --from ${options.from}: the file does not exist`);
     const decoded = decodeArtifact(bytes, DEFAULT_MAX_FILE_BYTES);

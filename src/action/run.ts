@@ -88,7 +88,7 @@ export async function run(): Promise<void> {
     core.startGroup("rubric-gate: files to grade");
     const workspaceRoot = process.env["GITHUB_WORKSPACE"] ?? process.cwd();
     const generatedGlobs = pathGlobs(inputs);
-    const workspace = createWorkspaceSource(workspaceRoot, { include: generatedGlobs });
+    const workspace = createWorkspaceSource(workspaceRoot, { include: generatedGlobs, links: "never" });
     const generated = generatedGlobs.length
       ? await glob(generatedGlobs, { cwd: workspaceRoot, dot: true, nodir: true, posix: true })
       : [];

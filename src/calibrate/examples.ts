@@ -1,6 +1,6 @@
 import { isMap, isScalar, LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
-import type { FileSource } from "../engine/ports.js";
+import { readChecked, type FileSource } from "../engine/ports.js";
 import { compareStrings } from "../rubric/match.js";
 import type { ConfigProblem, Rubric } from "../rubric/types.js";
 import { levenshtein } from "../util/levenshtein.js";
@@ -71,7 +71,17 @@ export async function loadExamples(
   const examples: Example[] = [];
   const problems: ConfigProblem[] = [];
   for (const path of paths) {
-    const bytes = await source.read(path);
+    const read = await readChecked(source, path);
+    if (!read.ok) {
+      problems.push({
+        file: path,
+        line: 0,
+        message: read.reason,
+        hint: "keep labeled examples as regular files inside the repository",
+      });
+      continue;
+    }
+    const { bytes } = read;
     let text: string;
     try {
       text = new TextDecoder("utf-8", { fatal: true }).decode(bytes ?? new Uint8Array());

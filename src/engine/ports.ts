@@ -47,3 +47,20 @@ export interface Clock {
   now(): number;
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
+
+/** A file's bytes (null when it does not exist), or why the source refused to read it. */
+export type Checked = { ok: true; bytes: Uint8Array | null } | { ok: false; reason: string };
+
+/** Reads a file for a caller that reports a refusal as a problem rather than a skip. */
+export async function readChecked(
+  source: FileSource,
+  path: string,
+  options?: { maxBytes?: number },
+): Promise<Checked> {
+  try {
+    return { ok: true, bytes: await source.read(path, options) };
+  } catch (error) {
+    if (error instanceof UnreadableFileError) return { ok: false, reason: error.message };
+    throw error;
+  }
+}

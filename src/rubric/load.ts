@@ -1,4 +1,4 @@
-import type { FileSource } from "../engine/ports.js";
+import { readChecked, type FileSource } from "../engine/ports.js";
 import { compareStrings, unmatchedGlobProblems } from "./match.js";
 import { parseRubric } from "./parse.js";
 import type { ConfigProblem, Rubric } from "./types.js";
@@ -35,8 +35,20 @@ export async function loadRubrics(
 
   const rubrics: Rubric[] = [];
   const problems: ConfigProblem[] = [];
-  const loaded = await Promise.all(paths.map(async (path) => ({ path, bytes: await source.read(path) })));
-  for (const { path, bytes } of loaded) {
+  const loaded = await Promise.all(
+    paths.map(async (path) => ({ path, read: await readChecked(source, path) })),
+  );
+  for (const { path, read } of loaded) {
+    if (!read.ok) {
+      problems.push({
+        file: path,
+        line: 0,
+        message: `the rubric file is not read: ${read.reason}`,
+        hint: "keep rubrics as regular files inside the repository",
+      });
+      continue;
+    }
+    const { bytes } = read;
     if (bytes === null) {
       problems.push({
         file: path,

@@ -208,12 +208,6 @@ describe("revise: commit", () => {
 
   it("pushes one commit on the PR branch whose parent is the graded head, and posts the check for the new SHA", async () => {
     const { setup, run } = await setupCommit();
-    console.log(
-      run.summary,
-      "\n=====\n",
-      github!.state.checkRuns.map((r) => r.output.summary).join("\n=====\n"),
-      run.stdout,
-    );
     expect(run.code, run.stdout + run.stderr).toBe(0);
     expectCleanProtocol();
 
@@ -333,6 +327,44 @@ describe("revise: commit", () => {
     },
     60_000,
   );
+
+  it("a merge checkout whose file differs at the head: nothing is pushed, the revision is suggested on the head's lines", async () => {
+    const intro = Array.from({ length: 12 }, (_, i) => `Background line ${i + 1}.\n`).join("");
+    const setup = await pullRequest(
+      { "rubrics/guide.md": RUBRIC, "docs/guide.md": `# Guide\n\n${intro}` },
+      { "docs/guide.md": `# Guide\n\n${intro}\n## Install\n\nnpm i widget\n\nTODO: write the rest\n` },
+    );
+    // The base branch moves on after the pull request was opened: the runner's merge checkout now
+    // holds a version of the file that is at no commit of the pull request.
+    const main = fixture!.commit("main", { "docs/guide.md": `# The guide\n\n${intro}` }, "Retitle", "main");
+    const merged = fixture!.checkout(setup.headSha, { mergeInto: main });
+    models = await startModelServer(
+      handler((artifact) =>
+        artifact.includes("TODO: write the rest")
+          ? [{ find: "TODO: write the rest\n", replace: "Run `widget --help` to see the options.\n" }]
+          : [],
+      ),
+    );
+    const refsBefore = bareGit("for-each-ref", "--format=%(refname) %(objectname)");
+    const run = await runPullRequest(
+      { baseSha: main, headSha: setup.headSha, workspace: merged.root, mergeSha: merged.sha },
+      { revise: "commit" },
+    );
+    expectCleanProtocol();
+    // Never a commit over content nobody graded.
+    expect(bareGit("for-each-ref", "--format=%(refname) %(objectname)")).toBe(refsBefore);
+    // The revision's change is suggested on the head's version, where the TODO line is.
+    const todoLine =
+      fixture!.show(setup.headSha, "docs/guide.md").split("\n").indexOf("TODO: write the rest") + 1;
+    expect(github!.state.reviewComments).toHaveLength(1);
+    expect(github!.state.reviewComments[0]).toMatchObject({ path: "docs/guide.md", line: todoLine });
+    expect(github!.state.reviewComments[0]?.body).toContain("Run `widget --help` to see the options.");
+    // What the README promises, and the summary says so in words, its code spans intact.
+    expect(run.summary).toContain("It is offered as suggestions instead.");
+    expect(run.summary).not.toContain("\\`");
+    // The head still holds the TODO: its check fails, and says the revision waits in a review.
+    expect(run.code).toBe(1);
+  }, 60_000);
 
   it("refuses a protected path, an emptied file and a CRLF→LF rewrite, never commits a generated file, and leaves the remote unchanged", async () => {
     const crlf = "# Crlf\r\n\r\n## Install\r\n\r\nTODO: crlf\r\n";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { extractJsonObject, systemWithJsonSchema } from "../../src/providers/prompt-json.js";
+import { extractJsonObject, findJsonObjects, systemWithJsonSchema } from "../../src/providers/prompt-json.js";
 
 describe("extractJsonObject", () => {
   it.each([
@@ -34,5 +34,21 @@ describe("systemWithJsonSchema", () => {
     expect(text).toContain('"verdicts": One verdict per criterion.');
     expect(text).toContain('"required": [\n    "summary"\n  ]');
     expect(text).toContain("JSON object only");
+  });
+});
+
+describe("findJsonObjects", () => {
+  it("counts every distinct top-level object: an echoed one makes the answer ambiguous", () => {
+    const echoed = '{"criteria": {"a": {"verdict": "pass"}}}';
+    const real = '{"criteria": {"a": {"verdict": "fail"}}}';
+    expect(findJsonObjects(`${echoed}\n${real}`)).toEqual([echoed, real]);
+    expect(findJsonObjects(`Echo:\n\`\`\`json\n${echoed}\n\`\`\`\nMine: ${real}`)).toHaveLength(2);
+    expect(extractJsonObject(`${echoed}\n${real}`)).toBeNull();
+  });
+
+  it("counts nested objects with their parent, and the same object twice once", () => {
+    expect(findJsonObjects('{"a": {"b": {"c": 1}}}')).toHaveLength(1);
+    expect(findJsonObjects('x {"a": 1} y {"a":1}')).toEqual(['{"a": 1}']);
+    expect(findJsonObjects("no braces at all")).toEqual([]);
   });
 });

@@ -10,7 +10,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-const BUNDLE = fileURLToPath(new URL("../../dist/index.js", import.meta.url));
+/** The bundle under test; `RUBRIC_GATE_ACTION_BUNDLE` points at another build, to show what a test catches. */
+const BUNDLE =
+  process.env["RUBRIC_GATE_ACTION_BUNDLE"] ?? fileURLToPath(new URL("../../dist/index.js", import.meta.url));
 const require = createRequire(import.meta.url);
 
 interface WebhookDefinition {

@@ -39,6 +39,8 @@ export type ReplyUsage = Partial<{ input: number; output: number; cached: number
 export type Reply =
   /** A structured answer: OpenAI content = the JSON text; Anthropic a `tool_use` of the forced tool. */
   | { json: unknown; usage?: ReplyUsage }
+  /** Several structured answers in one: OpenAI content = the objects one per line; Anthropic one `tool_use` each. */
+  | { jsons: unknown[]; usage?: ReplyUsage }
   /** Raw content (e.g. malformed JSON). Anthropic: a text block, no tool call. */
   | { text: string; usage?: ReplyUsage }
   /** Cut off at the token limit: `finish_reason: "length"` / `stop_reason: "max_tokens"`. */
@@ -303,6 +305,7 @@ function openaiResponse(req: CapturedRequest, reply: Reply): Wire {
     content = reply.text ?? "";
     finishReason = "length";
   } else if ("json" in reply) content = JSON.stringify(reply.json);
+  else if ("jsons" in reply) content = reply.jsons.map((j) => JSON.stringify(j)).join("\n");
   else if ("text" in reply) content = reply.text;
   const usage = usageFor(req, content ?? refusal ?? "", reply.usage);
   const completion = {
@@ -370,6 +373,18 @@ function anthropicResponse(req: CapturedRequest, reply: Reply): Wire {
       name: tool,
       input: reply.json,
       caller: { type: "direct" },
+    });
+  } else if ("jsons" in reply && tool) {
+    stopReason = "tool_use";
+    outputText = reply.jsons.map((j) => JSON.stringify(j)).join("\n");
+    reply.jsons.forEach((input, n) => {
+      content.push({
+        type: "tool_use",
+        id: `toolu_local${req.index}_${n}`,
+        name: tool,
+        input,
+        caller: { type: "direct" },
+      });
     });
   } else if ("json" in reply || "text" in reply) {
     outputText = "json" in reply ? JSON.stringify(reply.json) : reply.text;

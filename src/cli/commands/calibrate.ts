@@ -6,6 +6,7 @@ import { examplesDir, loadExamples } from "../../calibrate/examples.js";
 import { exampleLine, renderCalibration } from "../../calibrate/render.js";
 import { CalibrationReportSchema } from "../../calibrate/schema.js";
 import { Meter } from "../../engine/meter.js";
+import { readChecked } from "../../engine/ports.js";
 import { createWorkspaceSource } from "../../fs/workspace.js";
 import { createJudge, type Judge } from "../../judge/judge.js";
 import { createPanelJudge } from "../../judge/panel.js";
@@ -99,7 +100,9 @@ async function runCalibrate(argv: string[], io: CliIo): Promise<number> {
 
   const workspace = createWorkspaceSource(io.cwd);
   const rubricPath = relative(io.cwd, resolve(io.cwd, target)).replace(/\\/g, "/");
-  const bytes = rubricPath.endsWith(".md") ? await workspace.read(rubricPath) : null;
+  const read = rubricPath.endsWith(".md") ? await readChecked(workspace, rubricPath) : null;
+  if (read?.ok === false) return usage(io, `calibrate: ${target}: ${read.reason}`);
+  const bytes = read?.bytes ?? null;
   if (bytes === null) {
     return usage(io, `calibrate: ${target} is not a rubric file (expected an existing .md file)`);
   }

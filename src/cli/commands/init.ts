@@ -4,6 +4,7 @@ import { basename, dirname, extname, relative, resolve } from "node:path";
 import { z } from "zod";
 import { requestDraft, renderDraft } from "../../draft/draft.js";
 import { decodeArtifact, DEFAULT_MAX_FILE_BYTES } from "../../engine/decode.js";
+import { readChecked } from "../../engine/ports.js";
 import { createWorkspaceSource } from "../../fs/workspace.js";
 import { lintRubric } from "../../lint/lint.js";
 import { createModels } from "../../providers/models.js";
@@ -88,7 +89,9 @@ async function runInit(argv: string[], io: CliIo): Promise<number> {
   if (existsSync(resolve(io.cwd, out)) && !options.force) {
     return fail(io, 2, `init: ${out} exists; pass --force to overwrite it, or choose another --out`);
   }
-  const bytes = await createWorkspaceSource(io.cwd).read(source);
+  const read = await readChecked(createWorkspaceSource(io.cwd), source);
+  if (!read.ok) return fail(io, 2, `init: --from ${options.from}: ${read.reason}`);
+  const { bytes } = read;
   if (bytes === null) return fail(io, 2, `init: --from ${options.from}: the file does not exist`);
   const decoded = decodeArtifact(bytes, DEFAULT_MAX_FILE_BYTES);
   if (!decoded.ok) return fail(io, 2, `init: --from ${options.from}: ${decoded.reason}`);

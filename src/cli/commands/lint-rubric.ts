@@ -1,5 +1,6 @@
 import { relative, resolve } from "node:path";
 import { z } from "zod";
+import { readChecked } from "../../engine/ports.js";
 import { createWorkspaceSource } from "../../fs/workspace.js";
 import { lintRubric, LINT_RULES, type Finding } from "../../lint/lint.js";
 import { DEFAULT_RUBRICS_GLOB, isRubricPath } from "../../rubric/load.js";
@@ -92,7 +93,12 @@ export async function loadForLint(
     });
   }
   for (const path of targets) {
-    const bytes = await source.read(path);
+    const read = await readChecked(source, path);
+    if (!read.ok) {
+      problems.push({ file: path, line: 0, message: read.reason, hint: "lint the rubric file itself" });
+      continue;
+    }
+    const { bytes } = read;
     if (bytes === null) {
       problems.push({
         file: path,
