@@ -2,6 +2,7 @@ import * as core from "@actions/core";
 import { getOctokit } from "@actions/github";
 import { retry } from "@octokit/plugin-retry";
 import { throttling } from "@octokit/plugin-throttling";
+import Bottleneck from "bottleneck/light.js";
 import { logText } from "../util/redact.js";
 
 /** The repository a call is about. */
@@ -183,6 +184,22 @@ export interface GitHubClientOptions {
   retryAfterBaseValue?: number;
   /** Where plugin messages go; defaults to the Actions log. */
   log?: { debug(message: string): void; warning(message: string): void };
+  /**
+   * Space writes as GitHub asks (one a second, comments and issues one every 3 s). Default: on, except
+   * for an API on the loopback interface — a local stand-in (tests, `@github/local-action` against a
+   * mock) has no secondary rate limits to respect.
+   */
+  spaceWrites?: boolean;
+}
+
+/** True for an API root on this machine (127.0.0.0/8, ::1, localhost). */
+export function isLoopbackApi(url: string): boolean {
+  try {
+    const host = new URL(url).hostname.replace(/^\[|\]$/g, "");
+    return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
+  } catch {
+    return false;
+  }
 }
 
 /** The most rate-limit retries, and the longest wait GitHub may ask for before one: our deadlines win. */
@@ -193,6 +210,15 @@ export type Octokit = ReturnType<typeof getOctokit>;
 
 /** The one place that builds Octokit: Actions defaults, retry and throttling, `GITHUB_API_URL`. */
 export function createOctokit(token: string, options: GitHubClientOptions = {}): Octokit {
+  const baseUrl = options.baseUrl ?? process.env["GITHUB_API_URL"] ?? "https://api.github.com";
+  const spaceWrites = options.spaceWrites ?? !isLoopbackApi(baseUrl);
+  // Without spacing, writes still go one at a time; rate-limit answers are still retried (below).
+  const unspaced = spaceWrites
+    ? {}
+    : {
+        write: new Bottleneck.Group({ maxConcurrent: 1, minTime: 0 }),
+        notifications: new Bottleneck.Group({ maxConcurrent: 1, minTime: 0 }),
+      };
   // Request URLs carry paths from the pull request: they reach the log as data, made safe.
   const log = options.log ?? {
     debug: (message: string) => {
@@ -217,7 +243,7 @@ export function createOctokit(token: string, options: GitHubClientOptions = {}):
   return getOctokit(
     token,
     {
-      baseUrl: options.baseUrl ?? process.env["GITHUB_API_URL"] ?? "https://api.github.com",
+      baseUrl,
       ...(options.userAgent === undefined ? {} : { userAgent: options.userAgent }),
       log: {
         debug: (message: string) => {
@@ -238,6 +264,7 @@ export function createOctokit(token: string, options: GitHubClientOptions = {}):
         onRateLimit: onLimit("primary"),
         onSecondaryRateLimit: onLimit("secondary"),
         retryAfterBaseValue: options.retryAfterBaseValue ?? 1000,
+        ...unspaced,
       },
     },
     retry,

@@ -483,12 +483,6 @@ describe("revise: suggest", () => {
     expect(hunks).toHaveLength(3);
 
     const first = await runPullRequest(setup, { revise: "suggest" });
-    console.log(
-      first.summary,
-      "\n=====\n",
-      JSON.stringify(github!.state.reviews, null, 1),
-      github!.state.reviewComments.map((c) => c.body).join("\n----\n"),
-    );
     expectCleanProtocol();
     expect(first.code).toBe(1); // the head still has its TODOs
     expect(fixture!.head("refs/heads/feature")).toBe(setup.headSha);

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { createGitHubApi, type GitHubApi } from "../../src/github/octokit.js";
+import { createGitHubApi, isLoopbackApi, type GitHubApi } from "../../src/github/octokit.js";
 import { startGitHubServer, type GitHubServer } from "../support/github-server.js";
 
 const repo = { owner: "acme", repo: "docs" };
@@ -82,5 +82,20 @@ describe("createGitHubApi", () => {
     server.failNext("pulls/list-files", { status: 502, body: { message: "Server Error" } });
     expect(await retrying.listPullRequestFiles(repo, 3)).toHaveLength(1);
     expect(server.requests.map((r) => r.status)).toEqual([502, 200]);
+  });
+});
+
+describe("isLoopbackApi", () => {
+  it.each([
+    ["http://127.0.0.1:4000", true],
+    ["http://127.5.0.1/api/v3", true],
+    ["http://localhost:3000", true],
+    ["http://[::1]:8080", true],
+    ["https://api.github.com", false],
+    ["https://ghe.example.com/api/v3", false],
+    ["http://127.0.0.1.example.com", false],
+    ["not a url", false],
+  ])("%s → %s (writes are spaced unless the API is on this machine)", (url, loopback) => {
+    expect(isLoopbackApi(url)).toBe(loopback);
   });
 });
