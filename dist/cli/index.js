@@ -20704,7 +20704,7 @@ function parseJudgeAnswer(rubric, text) {
     return { ok: true, answer: parsed.data };
 }
 
-;// CONCATENATED MODULE: ./src/providers/pricing.ts
+;// CONCATENATED MODULE: ./src/engine/pricing.ts
 
 const price = (input, cachedInput, output) => ({ input, cachedInput, output });
 /**
@@ -20817,7 +20817,7 @@ function tooLargeReason(size, maxBytes) {
     return `the file is ${size} bytes, over the limit of ${maxBytes} (max-file-bytes)`;
 }
 
-;// CONCATENATED MODULE: ./src/engine/ports.ts
+;// CONCATENATED MODULE: ./src/ports/files.ts
 /** A source refused to read a file (see `FileSource.read`); the message says why, for the report. */
 class UnreadableFileError extends Error {
     path;
@@ -39342,7 +39342,7 @@ function sha256(text) {
     return (0,external_node_crypto_.createHash)("sha256").update(text).digest("hex");
 }
 
-;// CONCATENATED MODULE: ./src/providers/types.ts
+;// CONCATENATED MODULE: ./src/ports/models.ts
 class ModelError extends Error {
     kind;
     status;
@@ -71954,15 +71954,23 @@ function matchingBrace(text, start) {
 
 ;// CONCATENATED MODULE: external "node:timers/promises"
 const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
+;// CONCATENATED MODULE: ./src/providers/backoff.ts
+const BACKOFF_BASE_MS = 500;
+const BACKOFF_CAP_MS = 8_000;
+/** Exponential backoff with jitter before retry number `retry` (0-based): 0.5 s × 2^retry, capped at 8 s, minus up to 25 %. */
+function backoffMs(retry, random = Math.random) {
+    const base = Math.min(BACKOFF_BASE_MS * 2 ** retry, BACKOFF_CAP_MS);
+    return base * (1 - 0.25 * random());
+}
+
 ;// CONCATENATED MODULE: ./src/providers/retry.ts
+
 
 
 const DEFAULT_MAX_ATTEMPTS = 4;
 const DEFAULT_MAX_RETRY_WAIT_MS = 60_000;
 /** Per HTTP attempt, when the caller sets no `timeoutMs`. */
 const DEFAULT_ATTEMPT_TIMEOUT_MS = 120_000;
-const BACKOFF_BASE_MS = 500;
-const BACKOFF_CAP_MS = 8_000;
 /** Longer timers overflow Node's 32-bit delay and would fire at once. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Real time; `sleep` rejects when the signal aborts. */
@@ -72067,11 +72075,6 @@ async function withRetries(attempt, classify, policy, signal, attemptTimeoutMs) 
 /** A failure that asks every caller to slow down: 429, and Anthropic's 529 "overloaded". */
 function isSlowDown(failure) {
     return failure.kind === "rate_limit" || failure.status === 529;
-}
-/** Exponential backoff with jitter before retry number `retry` (0-based): 0.5 s × 2^retry, capped at 8 s, minus up to 25 %. */
-function backoffMs(retry, random = Math.random) {
-    const base = Math.min(BACKOFF_BASE_MS * 2 ** retry, BACKOFF_CAP_MS);
-    return base * (1 - 0.25 * random());
 }
 /** The wait a response asks for: `retry-after-ms`, else `retry-after` (delta seconds or HTTP date); undefined when absent or unreadable. */
 function parseRetryAfter(headers, now = Date.now()) {

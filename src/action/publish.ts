@@ -1,10 +1,11 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import * as core from "@actions/core";
-import { buildAnnotations } from "../github/annotations.js";
-import { completeCheck, conclusionFor, fallbackNotice, type CheckHandle } from "../github/checks.js";
-import { CHECK_SUMMARY_LIMIT, renderSummary, type SummaryOptions } from "../github/markdown.js";
-import type { CheckConclusion, GitHubApi } from "../github/octokit.js";
+import { buildAnnotations } from "../report/annotations.js";
+import { completeCheck, fallbackNotice, type CheckHandle } from "../github/checks.js";
+import { conclusionFor } from "../report/conclusion.js";
+import { CHECK_SUMMARY_LIMIT, renderSummary, type SummaryOptions } from "../report/markdown.js";
+import type { CheckConclusion, GitHubApi } from "../ports/github.js";
 import { gateSentence } from "../report/gate.js";
 import type { FileReport, Report } from "../report/schema.js";
 import type { Inputs } from "./inputs.js";

@@ -1,6 +1,6 @@
 import type { Meter } from "../engine/meter.js";
 import { mapWithLimit } from "../engine/pool.js";
-import type { Clock } from "../engine/ports.js";
+import type { Clock } from "../ports/clock.js";
 import type { Grade, Judge } from "../judge/judge.js";
 import { scoreVerdicts } from "../loop/score.js";
 import type { Rubric } from "../rubric/types.js";

@@ -1,6 +1,6 @@
 import { isMap, isScalar, LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
-import { readChecked, type FileSource } from "../engine/ports.js";
+import { readChecked, type FileSource } from "../ports/files.js";
 import { compareStrings } from "../rubric/match.js";
 import type { ConfigProblem, Rubric } from "../rubric/types.js";
 import { levenshtein } from "../util/levenshtein.js";

@@ -1,14 +1,14 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { planRun } from "../engine/plan.js";
-import { WriteRefusedError, type FileSink } from "../engine/ports.js";
+import { WriteRefusedError, type FileSink } from "../ports/files.js";
 import { runGrade } from "../engine/run.js";
 import { createFileVerdictStore } from "../fs/verdict-store.js";
 import { createWorkspaceSink, createWorkspaceSource } from "../fs/workspace.js";
 import type { VerdictStore } from "../judge/cache.js";
 import { keyProblem } from "../providers/factory.js";
 import { createModels } from "../providers/models.js";
-import { parsePriceOverrides, type PriceTable } from "../providers/pricing.js";
+import { parsePriceOverrides, type PriceTable } from "../engine/pricing.js";
 import { systemClock } from "../providers/retry.js";
 import { ReportSchema } from "../report/schema.js";
 import { checkRubricGlobs, loadRubrics } from "../rubric/load.js";

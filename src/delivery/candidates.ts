@@ -1,12 +1,12 @@
 import type { RunResult } from "../engine/run.js";
 import { gitBlobSha } from "../git/blob.js";
-import type { GitRemote } from "../git/remote.js";
+import type { GitRemote } from "../ports/git.js";
 import type { Report } from "../report/schema.js";
 import { applyPatch, structuredPatch } from "diff";
 import { unifiedDiff } from "./changes.js";
 import { deliveryProblem } from "./guard.js";
 import type { FileDelivery, RevisionCandidate } from "./types.js";
-import { fixedCriteria } from "./view.js";
+import { fixedCriteria } from "../report/at-commit.js";
 
 /** The revisions of graded files, in report order, with the criteria each fixes. */
 export function revisionCandidates(report: Report, revisions: RunResult["revisions"]): RevisionCandidate[] {

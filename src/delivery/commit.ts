@@ -1,4 +1,4 @@
-import type { GitRemote } from "../git/remote.js";
+import type { GitRemote } from "../ports/git.js";
 import type { MatchedCandidate } from "./candidates.js";
 import { facts } from "./candidates.js";
 import { deliveryProblem } from "./guard.js";

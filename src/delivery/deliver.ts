@@ -1,7 +1,7 @@
 import type { RunResult } from "../engine/run.js";
-import type { GitRemote } from "../git/remote.js";
+import type { GitRemote } from "../ports/git.js";
 import type { ChangedFile, RunEvent } from "../github/event.js";
-import type { GitHubApi, RepoRef } from "../github/octokit.js";
+import type { GitHubApi, RepoRef } from "../ports/github.js";
 import type { Report } from "../report/schema.js";
 import {
   differsReason,

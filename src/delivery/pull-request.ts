@@ -1,7 +1,7 @@
 import { isRevisionCommit } from "../git/trailers.js";
-import type { GitRemote } from "../git/remote.js";
-import type { GitHubApi, PullRequest, RepoRef } from "../github/octokit.js";
-import { escapeCell } from "../github/markdown.js";
+import type { GitRemote } from "../ports/git.js";
+import type { GitHubApi, PullRequest, RepoRef } from "../ports/github.js";
+import { escapeCell } from "../report/markdown.js";
 import { facts, matchAtCommit, shown } from "./candidates.js";
 import { deliveryProblem } from "./guard.js";
 import { revisionCommitMessage } from "./message.js";

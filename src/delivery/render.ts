@@ -1,4 +1,4 @@
-import { escapeCell, escapeHtml, escapeProse, fencedBlock } from "../github/markdown.js";
+import { escapeCell, escapeHtml, escapeProse, fencedBlock } from "../report/markdown.js";
 import { safeText } from "../util/redact.js";
 import type { FileReport } from "../report/schema.js";
 import type { Delivery, FileDelivery } from "./types.js";

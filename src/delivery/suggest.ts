@@ -1,6 +1,6 @@
 import type { ChangedFile } from "../github/event.js";
-import type { DraftReviewComment, GitHubApi, RepoRef, Review, ReviewComment } from "../github/octokit.js";
-import { httpStatusOf } from "../github/octokit.js";
+import type { DraftReviewComment, GitHubApi, RepoRef, Review, ReviewComment } from "../ports/github.js";
+import { httpStatusOf } from "../ports/github.js";
 import { applyLineChanges, unifiedDiff, type LineChange } from "./changes.js";
 import { facts, shown } from "./candidates.js";
 import {

@@ -1,5 +1,5 @@
-import type { DraftReviewComment } from "../github/octokit.js";
-import { escapeCell } from "../github/markdown.js";
+import type { DraftReviewComment } from "../ports/github.js";
+import { escapeCell } from "../report/markdown.js";
 import { lineChanges, splitLines, type LineChange } from "./changes.js";
 import { hunkContaining, parsePatchHunks } from "./patch.js";
 

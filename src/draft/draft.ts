@@ -10,7 +10,7 @@ import {
   type JsonSchema,
   type ModelClient,
   type ModelError,
-} from "../providers/types.js";
+} from "../ports/models.js";
 import { isValidCriterionId, slugify } from "../rubric/ids.js";
 
 export const DRAFT_SCHEMA_NAME = "rubric_draft";

@@ -1,10 +1,5 @@
-import { estimateCostUsd, type PriceTable } from "../providers/pricing.js";
-import {
-  ModelError,
-  type ModelAnswer,
-  type ModelClient,
-  type StructuredRequest,
-} from "../providers/types.js";
+import { estimateCostUsd, type PriceTable } from "./pricing.js";
+import { ModelError, type ModelAnswer, type ModelClient, type StructuredRequest } from "../ports/models.js";
 
 /** The run's token and cost budgets (`--max-tokens`, `--max-cost`). */
 export interface Budget {

@@ -1,9 +1,9 @@
 import { buildJudgeMessages, JUDGE_SYSTEM_PROMPT } from "../judge/prompt.js";
 import { judgeJsonSchema } from "../judge/schema.js";
-import { estimateCostUsd, type PriceTable } from "../providers/pricing.js";
+import { estimateCostUsd, type PriceTable } from "./pricing.js";
 import type { ConfigProblem } from "../rubric/types.js";
 import { decodeArtifact, DEFAULT_MAX_FILE_BYTES } from "./decode.js";
-import { UnreadableFileError, type FileSource } from "./ports.js";
+import { UnreadableFileError, type FileSource } from "../ports/files.js";
 import { prepareRun } from "./prepare.js";
 
 export interface PlanEntry {

@@ -1,7 +1,7 @@
 import { checkRubricGlobs, loadRubrics } from "../rubric/load.js";
 import { matchesRubric } from "../rubric/match.js";
 import type { ConfigProblem, Rubric } from "../rubric/types.js";
-import type { FileSource } from "./ports.js";
+import type { FileSource } from "../ports/files.js";
 
 /** One file to grade with one rubric; `rubric` is null for an explicit path that no rubric matches. */
 export interface Pair {

@@ -3,8 +3,8 @@ import { withVerdictCache, type VerdictStore } from "../judge/cache.js";
 import { createJudge, type Judge } from "../judge/judge.js";
 import { createPanelJudge } from "../judge/panel.js";
 import { runOutcomeLoop } from "../loop/loop.js";
-import { estimateCostUsd, type PriceTable } from "../providers/pricing.js";
-import { ModelError, type ModelClient } from "../providers/types.js";
+import { estimateCostUsd, type PriceTable } from "./pricing.js";
+import { ModelError, type ModelClient } from "../ports/models.js";
 import {
   REPORT_VERSION,
   type FileReport,
@@ -20,13 +20,8 @@ import { decideGate } from "../report/gate.js";
 import { Meter } from "./meter.js";
 import { mapWithLimit } from "./pool.js";
 import { prepareRun, type Pair } from "./prepare.js";
-import {
-  UnreadableFileError,
-  WriteRefusedError,
-  type Clock,
-  type FileSink,
-  type FileSource,
-} from "./ports.js";
+import { UnreadableFileError, WriteRefusedError, type FileSink, type FileSource } from "../ports/files.js";
+import type { Clock } from "../ports/clock.js";
 
 export interface RunOptions {
   /** The files to grade (the workspace). */

@@ -6,7 +6,7 @@ import { promisify } from "node:util";
 import { glob } from "glob";
 import { minimatch } from "minimatch";
 import { tooLargeReason } from "../engine/decode.js";
-import { UnreadableFileError, WriteRefusedError, type FileSink, type FileSource } from "../engine/ports.js";
+import { UnreadableFileError, WriteRefusedError, type FileSink, type FileSource } from "../ports/files.js";
 
 const run = promisify(execFile);
 const ALWAYS_IGNORED = ["**/node_modules/**", ".git/**"];

@@ -1,16 +1,14 @@
 import * as core from "@actions/core";
 import type { AnnotationProperties } from "@actions/core";
-import { failingFiles } from "../report/gate.js";
-import type { Report } from "../report/schema.js";
-import { ANNOTATIONS_PER_REQUEST, chunk } from "./annotations.js";
-import { CHECK_SUMMARY_LIMIT } from "./markdown.js";
+import { ANNOTATIONS_PER_REQUEST, chunk } from "../report/annotations.js";
+import { CHECK_SUMMARY_LIMIT } from "../report/markdown.js";
 import {
   httpStatusOf,
   type CheckAnnotation,
   type CheckConclusion,
   type GitHubApi,
   type RepoRef,
-} from "./octokit.js";
+} from "../ports/github.js";
 
 /** Where the results go: a check run, or workflow-command annotations when the token cannot write checks. */
 export type CheckHandle =
@@ -33,13 +31,6 @@ export interface WorkflowCommandSink {
   error(message: string, properties: AnnotationProperties): void;
   warning(message: string, properties: AnnotationProperties): void;
   notice(message: string, properties: AnnotationProperties): void;
-}
-
-export interface ConclusionPolicy {
-  /** Which failures fail the check: blocking criteria (default), advisory ones too, or none (report only). */
-  failOn?: "blocking" | "advisory" | "never";
-  /** What a run with a `grader_error` and no other failure concludes; default `failure`. Never `success`. */
-  graderError?: "failure" | "neutral";
 }
 
 const TITLE_MAX = 255;
@@ -133,29 +124,4 @@ function emitWorkflowCommands(
     else sink.notice(annotation.message, properties);
   }
   return { path: "workflow-commands", annotations: annotations.length, notice: fallbackNotice(reason) };
-}
-
-/**
- * The check's conclusion, read from the gate (`report.gate`, decided once by `decideGate`) under the
- * Action's policy: `success` only when the gate passed; `neutral` when nothing was graded; a judge that
- * could not be used is `failure` unless the policy says `neutral`; configuration errors always fail.
- */
-export function conclusionFor(report: Report, policy: ConclusionPolicy = {}): CheckConclusion {
-  const { gate } = report;
-  const failOn = policy.failOn ?? "blocking";
-  switch (gate.status) {
-    case "config_error":
-      return "failure";
-    case "nothing_to_grade":
-    case "not_graded":
-      return "neutral";
-    case "error":
-      if (failOn === "never") return "neutral";
-      // `on-grader-error: neutral` softens the judge's failure, never a file that was graded and failed.
-      return failingFiles(gate) > 0 ? "failure" : (policy.graderError ?? "failure");
-    case "failed":
-      return failOn === "never" ? "neutral" : "failure";
-    case "passed":
-      return failOn === "advisory" && gate.advisory_failures > 0 ? "failure" : "success";
-  }
 }

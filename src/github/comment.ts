@@ -1,4 +1,4 @@
-import type { GitHubApi, IssueComment, RepoRef } from "./octokit.js";
+import type { GitHubApi, IssueComment, RepoRef } from "../ports/github.js";
 
 /** Hidden marker that identifies rubric-gate's sticky pull-request comment. */
 export const STICKY_MARKER = "<!-- rubric-gate -->";

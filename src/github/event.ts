@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { GitHubApi, PullRequestFile } from "./octokit.js";
+import type { GitHubApi, PullRequestFile } from "../ports/github.js";
 
 /** What a run grades, decided by the event that started it. */
 export type RunEvent =

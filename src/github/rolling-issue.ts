@@ -1,8 +1,8 @@
 import type { FileReport, Report } from "../report/schema.js";
 import { gradedIteration } from "../report/select.js";
 import { COMMENT_BODY_LIMIT } from "./comment.js";
-import { escapeCell, resultLabel } from "./markdown.js";
-import type { GitHubApi, Issue, RepoRef } from "./octokit.js";
+import { escapeCell, resultLabel } from "../report/markdown.js";
+import type { GitHubApi, Issue, RepoRef } from "../ports/github.js";
 
 /** Hidden marker that identifies the one issue scheduled runs keep up to date. */
 export const ROLLING_MARKER = "<!-- rubric-gate:schedule -->";

@@ -4,7 +4,7 @@ import {
   type ModelClient,
   type ModelError,
   type Usage,
-} from "../providers/types.js";
+} from "../ports/models.js";
 import type { Rubric } from "../rubric/types.js";
 import { locateEvidence } from "./evidence.js";
 import {

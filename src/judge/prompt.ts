@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { ChatMessage } from "../providers/types.js";
+import type { ChatMessage } from "../ports/models.js";
 import type { Rubric } from "../rubric/types.js";
 
 /** The artifact under review: its path and its text. */

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { JsonSchema } from "../providers/types.js";
+import type { JsonSchema } from "../ports/models.js";
 import type { Rubric } from "../rubric/types.js";
 
 export const JUDGE_SCHEMA_NAME = "rubric_verdicts";

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { CallRecord, Grade, Judge } from "../judge/judge.js";
-import { isInterruption, type Usage } from "../providers/types.js";
+import { isInterruption, type Usage } from "../ports/models.js";
 import type { FileResult, FileReport, IterationReport, UsageReport } from "../report/schema.js";
 import type { Rubric } from "../rubric/types.js";
 import { applyEdits } from "../writer/edits.js";

@@ -16,7 +16,7 @@ import {
   type ModelClient,
   type StructuredRequest,
   type Usage,
-} from "./types.js";
+} from "../ports/models.js";
 
 type MessageParams = Anthropic.Messages.MessageCreateParamsNonStreaming;
 type MessageParam = Anthropic.Messages.MessageParam;

@@ -3,7 +3,7 @@ import { createOpenAIClient, type JsonMode } from "./openai.js";
 import type { EndpointHealth } from "./health.js";
 import type { RateLimits } from "./rate-limit.js";
 import type { RetryPolicy } from "./retry.js";
-import { ModelError, type ModelClient, type ProviderName } from "./types.js";
+import { ModelError, type ModelClient, type ProviderName } from "../ports/models.js";
 
 const PROVIDERS: readonly ProviderName[] = ["openai", "anthropic", "openai-compatible"];
 

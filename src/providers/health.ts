@@ -1,4 +1,4 @@
-import { ModelError } from "./types.js";
+import { ModelError } from "../ports/models.js";
 
 // Socket errors that say the server is not there at all, as opposed to a connection that dropped.
 const UNREACHABLE = new Set(["ECONNREFUSED", "ENOTFOUND", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN"]);

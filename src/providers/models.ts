@@ -1,9 +1,9 @@
-import type { Clock } from "../engine/ports.js";
+import type { Clock } from "../ports/clock.js";
 import { createModelClient, keyProblem } from "./factory.js";
 import { EndpointHealth } from "./health.js";
 import type { JsonMode } from "./openai.js";
 import { RateLimits } from "./rate-limit.js";
-import type { ModelClient } from "./types.js";
+import type { ModelClient } from "../ports/models.js";
 
 export interface ModelsOptions {
   /** Where keys and base URLs come from (`process.env`, or the Action's inputs over it). */

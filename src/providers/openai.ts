@@ -15,7 +15,7 @@ import {
   type ModelClient,
   type StructuredRequest,
   type Usage,
-} from "./types.js";
+} from "../ports/models.js";
 
 type ChatParams = OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming;
 type ChatCompletion = OpenAI.Chat.Completions.ChatCompletion;

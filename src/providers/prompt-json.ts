@@ -1,4 +1,4 @@
-import type { StructuredRequest } from "./types.js";
+import type { StructuredRequest } from "../ports/models.js";
 
 /**
  * "Prompt" JSON mode, for OpenAI-compatible servers that ignore `response_format: json_schema`

@@ -1,6 +1,6 @@
-import type { Clock } from "../engine/ports.js";
-import { backoffMs } from "./retry.js";
-import { ModelError } from "./types.js";
+import type { Clock } from "../ports/clock.js";
+import { backoffMs } from "./backoff.js";
+import { ModelError } from "../ports/models.js";
 
 /** One HTTP attempt's place in the limiter; settle it exactly once (later calls are ignored). */
 export interface Permit {

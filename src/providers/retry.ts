@@ -1,7 +1,8 @@
 import { setTimeout as delay } from "node:timers/promises";
-import type { Clock } from "../engine/ports.js";
+import type { Clock } from "../ports/clock.js";
+import { backoffMs } from "./backoff.js";
 import type { Permit, RateLimiter } from "./rate-limit.js";
-import { ModelError, type ModelErrorKind } from "./types.js";
+import { ModelError, type ModelErrorKind } from "../ports/models.js";
 
 /** How hard a model call tries before it gives up. The SDKs' own retries are off (`maxRetries: 0`). */
 export interface RetryPolicy {
@@ -23,8 +24,6 @@ export const DEFAULT_MAX_ATTEMPTS = 4;
 export const DEFAULT_MAX_RETRY_WAIT_MS = 60_000;
 /** Per HTTP attempt, when the caller sets no `timeoutMs`. */
 export const DEFAULT_ATTEMPT_TIMEOUT_MS = 120_000;
-const BACKOFF_BASE_MS = 500;
-const BACKOFF_CAP_MS = 8_000;
 /** Longer timers overflow Node's 32-bit delay and would fire at once. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -150,12 +149,6 @@ export async function withRetries<T>(
 /** A failure that asks every caller to slow down: 429, and Anthropic's 529 "overloaded". */
 export function isSlowDown(failure: Failure): boolean {
   return failure.kind === "rate_limit" || failure.status === 529;
-}
-
-/** Exponential backoff with jitter before retry number `retry` (0-based): 0.5 s × 2^retry, capped at 8 s, minus up to 25 %. */
-export function backoffMs(retry: number, random: () => number = Math.random): number {
-  const base = Math.min(BACKOFF_BASE_MS * 2 ** retry, BACKOFF_CAP_MS);
-  return base * (1 - 0.25 * random());
 }
 
 /** The wait a response asks for: `retry-after-ms`, else `retry-after` (delta seconds or HTTP date); undefined when absent or unreadable. */

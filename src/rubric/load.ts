@@ -1,4 +1,4 @@
-import { readChecked, type FileSource } from "../engine/ports.js";
+import { readChecked, type FileSource } from "../ports/files.js";
 import { compareStrings, unmatchedGlobProblems } from "./match.js";
 import { parseRubric } from "./parse.js";
 import type { ConfigProblem, Rubric } from "./types.js";

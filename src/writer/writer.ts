@@ -8,7 +8,7 @@ import {
   renderRubric,
   type Artifact,
 } from "../judge/prompt.js";
-import { asModelError, type JsonSchema, type ModelClient, type ModelError } from "../providers/types.js";
+import { asModelError, type JsonSchema, type ModelClient, type ModelError } from "../ports/models.js";
 import type { Rubric } from "../rubric/types.js";
 import { WriterAnswerSchema, type Edit } from "./edits.js";
 

@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { deliverRevisions } from "../../src/delivery/deliver.js";
 import type { RunResult } from "../../src/engine/run.js";
-import { createGitRemote } from "../../src/git/remote.js";
+import { createGitRemote } from "../../src/github/git-data.js";
 import { createOctokit, gitHubApiFrom } from "../../src/github/octokit.js";
 import type { Report } from "../../src/report/schema.js";
 import { createGitFixture, type GitFixture } from "../support/git-repo.js";

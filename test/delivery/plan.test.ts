@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { planDelivery } from "../../src/delivery/deliver.js";
-import { fixedCriteria, reportAt } from "../../src/delivery/view.js";
+import { fixedCriteria, reportAt } from "../../src/report/at-commit.js";
 import type { RunEvent } from "../../src/github/event.js";
 import { file, report } from "../support/report-builder.js";
 

@@ -7,7 +7,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { renderSummary } from "../../src/github/markdown.js";
+import { renderSummary } from "../../src/report/markdown.js";
 import type { Report } from "../../src/report/schema.js";
 import { hasTokenShapedString, safeText } from "../../src/util/redact.js";
 import {

@@ -1,7 +1,7 @@
 // The Git Data API adapter against the fake GitHub, whose git endpoints are a real bare repository.
 import { afterEach, describe, expect, it } from "vitest";
 import { gitBlobSha } from "../../src/git/blob.js";
-import { createGitRemote } from "../../src/git/remote.js";
+import { createGitRemote } from "../../src/github/git-data.js";
 import { createOctokit } from "../../src/github/octokit.js";
 import { createGitFixture, type GitFixture } from "../support/git-repo.js";
 import { startGitHubServer, type GitHubServer } from "../support/github-server.js";

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { buildAnnotations } from "../../src/github/annotations.js";
-import { completeCheck, conclusionFor, startCheck, type ConclusionPolicy } from "../../src/github/checks.js";
-import { CHECK_SUMMARY_LIMIT, renderSummary } from "../../src/github/markdown.js";
+import { buildAnnotations } from "../../src/report/annotations.js";
+import { completeCheck, startCheck } from "../../src/github/checks.js";
+import { conclusionFor, type ConclusionPolicy } from "../../src/report/conclusion.js";
+import { CHECK_SUMMARY_LIMIT, renderSummary } from "../../src/report/markdown.js";
 import { createGitHubApi } from "../../src/github/octokit.js";
 import type { FileReport } from "../../src/report/schema.js";
 import { startGitHubServer, type GitHubServer, type StoredAnnotation } from "../support/github-server.js";

@@ -5,7 +5,8 @@ import {
   findStickyComment,
   upsertStickyComment,
 } from "../../src/github/comment.js";
-import { createGitHubApi, type GitHubApi } from "../../src/github/octokit.js";
+import { createGitHubApi } from "../../src/github/octokit.js";
+import { type GitHubApi } from "../../src/ports/github.js";
 import { HUMAN, startGitHubServer, type GitHubServer } from "../support/github-server.js";
 
 const quiet = { debug: () => undefined, warning: () => undefined };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { buildAnnotations, chunk } from "../../src/github/annotations.js";
-import { CHECK_SUMMARY_LIMIT, escapeCell, fencedBlock, renderSummary } from "../../src/github/markdown.js";
+import { buildAnnotations, chunk } from "../../src/report/annotations.js";
+import { CHECK_SUMMARY_LIMIT, escapeCell, fencedBlock, renderSummary } from "../../src/report/markdown.js";
 import type { FileReport } from "../../src/report/schema.js";
 import { file, report } from "../support/report-builder.js";
 

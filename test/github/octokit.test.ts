@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { createGitHubApi, isLoopbackApi, type GitHubApi } from "../../src/github/octokit.js";
+import { createGitHubApi, isLoopbackApi } from "../../src/github/octokit.js";
+import { type GitHubApi } from "../../src/ports/github.js";
 import { startGitHubServer, type GitHubServer } from "../support/github-server.js";
 
 const repo = { owner: "acme", repo: "docs" };

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createGitHubApi, type GitHubApi } from "../../src/github/octokit.js";
+import { createGitHubApi } from "../../src/github/octokit.js";
+import { type GitHubApi } from "../../src/ports/github.js";
 import { ROLLING_LABEL, ROLLING_MARKER, syncRollingIssue } from "../../src/github/rolling-issue.js";
 import { startGitHubServer, type GitHubServer } from "../support/github-server.js";
 import { file, report } from "../support/report-builder.js";

@@ -3,7 +3,7 @@ import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { createAnthropicClient } from "../../src/providers/anthropic.js";
 import { createOpenAIClient } from "../../src/providers/openai.js";
 import { systemClock, type RetryPolicy } from "../../src/providers/retry.js";
-import { ModelError, type ModelClient, type StructuredRequest } from "../../src/providers/types.js";
+import { ModelError, type ModelClient, type StructuredRequest } from "../../src/ports/models.js";
 import { sequence, startModelServer, type Reply } from "../support/model-server.js";
 
 const server = await startModelServer();

@@ -1,7 +1,7 @@
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { createModelClient, parseModelSpec } from "../../src/providers/factory.js";
 import { systemClock } from "../../src/providers/retry.js";
-import { ModelError, type StructuredRequest } from "../../src/providers/types.js";
+import { ModelError, type StructuredRequest } from "../../src/ports/models.js";
 import { startModelServer } from "../support/model-server.js";
 
 const server = await startModelServer(() => ({ json: { ok: true } }));

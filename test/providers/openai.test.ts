@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createOpenAIClient, type OpenAIClientOptions } from "../../src/providers/openai.js";
 import { systemClock } from "../../src/providers/retry.js";
-import { ModelError, type StructuredRequest } from "../../src/providers/types.js";
+import { ModelError, type StructuredRequest } from "../../src/ports/models.js";
 import { requestSchema, requestSchemaName, requestText, startModelServer } from "../support/model-server.js";
 
 const server = await startModelServer();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { estimateCostUsd, parsePriceOverrides, priceFor } from "../../src/providers/pricing.js";
+import { estimateCostUsd, parsePriceOverrides, priceFor } from "../../src/engine/pricing.js";
 
 const usage = (inputTokens: number, outputTokens: number, cachedInputTokens = 0) => ({
   inputTokens,

@@ -1,14 +1,14 @@
 import { describe, expect, it } from "vitest";
-import type { Clock } from "../../src/engine/ports.js";
+import type { Clock } from "../../src/ports/clock.js";
 import {
-  backoffMs,
   classifyStatus,
   parseRetryAfter,
   systemClock,
   withRetries,
   type Failure,
 } from "../../src/providers/retry.js";
-import { ModelError } from "../../src/providers/types.js";
+import { backoffMs } from "../../src/providers/backoff.js";
+import { ModelError } from "../../src/ports/models.js";
 
 /** A clock that moves only when something sleeps on it. */
 function fakeClock(start = 1_000_000): Clock & { sleeps: number[] } {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { CallRecord, Grade, Judge } from "../../src/judge/judge.js";
 import { createPanelJudge, majorityVerdict } from "../../src/judge/panel.js";
-import { ModelError } from "../../src/providers/types.js";
+import { ModelError } from "../../src/ports/models.js";
 import { parseRubric } from "../../src/rubric/parse.js";
 import type { Rubric } from "../../src/rubric/types.js";
 

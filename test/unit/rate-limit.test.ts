@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import type { Clock } from "../../src/engine/ports.js";
+import type { Clock } from "../../src/ports/clock.js";
 import { RateLimiter, RateLimits } from "../../src/providers/rate-limit.js";
 import { withRetries, type Failure } from "../../src/providers/retry.js";
-import { ModelError } from "../../src/providers/types.js";
+import { ModelError } from "../../src/ports/models.js";
 
 /** A clock whose time moves only when the test advances it; sleeps end when their time comes. */
 function manualClock(start = 1_000_000) {

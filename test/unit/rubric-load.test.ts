@@ -1,6 +1,6 @@
 import { minimatch } from "minimatch";
 import { describe, expect, it } from "vitest";
-import type { FileSource } from "../../src/engine/ports.js";
+import type { FileSource } from "../../src/ports/files.js";
 import { checkRubricGlobs, loadRubrics } from "../../src/rubric/load.js";
 
 const RUBRIC = (files: string, criterion: string): string =>

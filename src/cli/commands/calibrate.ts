@@ -6,18 +6,18 @@ import { examplesDir, loadExamples } from "../../calibrate/examples.js";
 import { exampleLine, renderCalibration } from "../../calibrate/render.js";
 import { CalibrationReportSchema } from "../../calibrate/schema.js";
 import { Meter } from "../../engine/meter.js";
-import { readChecked } from "../../engine/ports.js";
+import { readChecked } from "../../ports/files.js";
 import { createWorkspaceSource } from "../../fs/workspace.js";
 import { createJudge, type Judge } from "../../judge/judge.js";
 import { createPanelJudge } from "../../judge/panel.js";
 import { createModels } from "../../providers/models.js";
 import { systemClock } from "../../providers/retry.js";
-import { ModelError } from "../../providers/types.js";
+import { ModelError } from "../../ports/models.js";
 import { parseRubric } from "../../rubric/parse.js";
 import { VERSION } from "../../version.js";
 import type { CliIo } from "../io.js";
 import { renderProblems } from "../render.js";
-import type { Subcommand } from "./index.js";
+import type { Subcommand } from "../command.js";
 import { decimal, modelSpec, parseFlags, wholeNumber } from "./flags.js";
 
 const HELP = `rubric-gate calibrate RUBRIC [options]

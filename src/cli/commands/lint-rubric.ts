@@ -1,6 +1,6 @@
 import { relative, resolve } from "node:path";
 import { z } from "zod";
-import { readChecked } from "../../engine/ports.js";
+import { readChecked } from "../../ports/files.js";
 import { createWorkspaceSource } from "../../fs/workspace.js";
 import { lintRubric, LINT_RULES, type Finding } from "../../lint/lint.js";
 import { DEFAULT_RUBRICS_GLOB, isRubricPath } from "../../rubric/load.js";
@@ -9,7 +9,7 @@ import { parseRubric } from "../../rubric/parse.js";
 import type { ConfigProblem, Rubric } from "../../rubric/types.js";
 import type { CliIo } from "../io.js";
 import { renderProblems } from "../render.js";
-import type { Subcommand } from "./index.js";
+import type { Subcommand } from "../command.js";
 import { parseFlags } from "./flags.js";
 
 const HELP = `rubric-gate lint-rubric [RUBRIC...] [options]

@@ -1,6 +1,6 @@
 import { minimatch } from "minimatch";
-import type { FileSource } from "../engine/ports.js";
-import type { GitHubApi, RepoRef } from "../github/octokit.js";
+import type { FileSource } from "../ports/files.js";
+import type { GitHubApi, RepoRef } from "../ports/github.js";
 
 /**
  * The repository as it is at a commit, read through the API: on pull requests rubrics come from the

@@ -1,7 +1,7 @@
-import { gateSentence } from "../report/gate.js";
-import type { FileReport, FileResult, GateStatus, IterationReport, Report } from "../report/schema.js";
+import { gateSentence } from "./gate.js";
+import type { FileReport, FileResult, GateStatus, IterationReport, Report } from "./schema.js";
 import { safeText } from "../util/redact.js";
-import { gradedIteration } from "../report/select.js";
+import { gradedIteration } from "./select.js";
 
 /** GitHub's limit for a check run's `output.summary` (and the cap used for comments). */
 export const CHECK_SUMMARY_LIMIT = 65_535;

@@ -1,5 +1,5 @@
-import { decideGate } from "../report/gate.js";
-import type { FileReport, IterationReport, Report } from "../report/schema.js";
+import { decideGate } from "./gate.js";
+import type { FileReport, IterationReport, Report } from "./schema.js";
 
 /**
  * The report as it holds at a commit that contains only the revisions of `applied`: every other

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { Usage } from "./types.js";
+import type { Usage } from "../ports/models.js";
 
 /** USD per million tokens. `cachedInput` is the price of input served from the prompt cache. */
 export interface Price {

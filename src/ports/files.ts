@@ -42,12 +42,6 @@ export class WriteRefusedError extends Error {
   override readonly name = "WriteRefusedError";
 }
 
-/** Time, injectable so that deadlines and latencies are testable. */
-export interface Clock {
-  now(): number;
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
-}
-
 /** A file's bytes (null when it does not exist), or why the source refused to read it. */
 export type Checked = { ok: true; bytes: Uint8Array | null } | { ok: false; reason: string };
 

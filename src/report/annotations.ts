@@ -1,9 +1,9 @@
-import type { FileReport, Report } from "../report/schema.js";
-import { gradedIteration } from "../report/select.js";
+import type { FileReport, Report } from "./schema.js";
+import { gradedIteration } from "./select.js";
 import { safeText } from "../util/redact.js";
-import type { CheckAnnotation } from "./octokit.js";
+import type { CheckAnnotation } from "../ports/github.js";
 
-export type { CheckAnnotation } from "./octokit.js";
+export type { CheckAnnotation } from "../ports/github.js";
 
 /** GitHub accepts at most this many annotations per check-run request. */
 export const ANNOTATIONS_PER_REQUEST = 50;

@@ -1,0 +1,8 @@
+import type { CliIo } from "./io.js";
+
+/** A CLI command beyond `grade` and `check-rubrics`: parses its own flags, returns the exit code. */
+export interface Subcommand {
+  /** One line for `--help`. */
+  summary: string;
+  run(argv: string[], io: CliIo): Promise<number>;
+}
