@@ -1,8 +1,9 @@
 // @ts-check
 import tseslint from "typescript-eslint";
+import { purity } from "./eslint.purity.js";
 
 export default tseslint.config(
-  { ignores: ["dist/**", "node_modules/**", "coverage/**", "eslint.config.js"] },
+  { ignores: ["dist/**", "node_modules/**", "coverage/**", "eslint.config.js", "eslint.purity.js"] },
   ...tseslint.configs.strictTypeChecked,
   {
     languageOptions: {
@@ -16,6 +17,7 @@ export default tseslint.config(
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
     },
   },
+  purity,
   {
     // Tests index into fixtures they just built; a wrong guess fails the test anyway.
     files: ["test/**/*.ts", "bench/**/*.ts"],

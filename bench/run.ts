@@ -8,7 +8,9 @@
 // peak RSS. Each size runs in a child process of its own, so its memory figure is its own. Then the
 // cold start of both bundles: from spawning `node dist/cli/index.js grade`, and `node dist/index.js` (the
 // Action, on a push event against the local GitHub server), to the first model request reaching the
-// server; and the bundles' sizes. No figure is asserted: it is printed.
+// server; and the bundles' sizes. Then the judge's input tokens per call for a 10-criterion rubric
+// (`--compare-bundle PATH` runs the same grade through another build, e.g. an earlier commit's
+// dist/cli/index.js, for a before/after figure). No figure is asserted: it is printed.
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
@@ -26,6 +28,7 @@ import { systemClock } from "../src/providers/retry.js";
 import { startGitHubServer } from "../test/support/github-server.js";
 import { startModelServer, type ModelServer } from "../test/support/model-server.js";
 import { scripted } from "../test/support/scripted.js";
+import { promptSize } from "./prompt-size.js";
 import { RULES, writeTree } from "./tree.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -284,6 +287,7 @@ async function main(): Promise<void> {
       concurrency: { type: "string", default: "16" },
       only: { type: "string" },
       "cold-start-runs": { type: "string", default: "5" },
+      "compare-bundle": { type: "string" },
     },
   });
   const latencyMs = Number(values["latency-ms"]);
@@ -319,6 +323,15 @@ async function main(): Promise<void> {
   } catch {
     console.log("\ncold start: dist/cli/index.js is missing (run npm run build)");
     return;
+  }
+  const sizes10 = [await promptSize(BUNDLE)];
+  if (values["compare-bundle"] !== undefined) sizes10.push(await promptSize(values["compare-bundle"]));
+  console.log("\njudge input tokens per call, 10-criterion rubric (the model server's count):");
+  for (const p of sizes10) {
+    console.log(
+      `  ${p.bundle}: ${p.inputTokensPerCall.toFixed(0)} tokens per call, of which the answer schema ` +
+        `${p.schemaTokens} (${p.judgeCalls} calls)`,
+    );
   }
   const runs = Number(values["cold-start-runs"]);
   const cold = await coldStart(runs, launchCli);

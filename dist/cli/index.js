@@ -10982,6 +10982,7 @@ ${DATA_RULE}
 - For each criterion, first quote the evidence: copy a short passage from the artifact verbatim (exact characters, one contiguous passage, no ellipsis), or "" when nothing supports the criterion. Then explain: why it passes, or exactly what is missing or wrong so that a writer could fix it. Then give the verdict "pass" or "fail".
 - A criterion passes only when the artifact satisfies it as written. Promises, placeholders ("TBD", "TODO") and text that merely mentions the topic do not pass.
 - Set "applicable" to false only when the rubric cannot be applied to this artifact at all, or the artifact is not the kind of thing the rubric's description says it should be.
+- Set "summary" to one or two sentences on the artifact as a whole.
 - Answer only with the structured result: exactly one result object.`;
 /** A random per-call nonce for the data delimiters, occurring in none of the data it will guard. */
 function makeNonce(data, random = defaultRandom) {
@@ -11168,7 +11169,7 @@ function defineLazy(object, key, getter) {
 function objectClone(obj) {
     return Object.create(Object.getPrototypeOf(obj), Object.getOwnPropertyDescriptors(obj));
 }
-function util_assignProp(target, prop, value) {
+function assignProp(target, prop, value) {
     Object.defineProperty(target, prop, {
         value,
         writable: true,
@@ -11194,7 +11195,7 @@ function deferProp(target, key, getter) {
     Object.defineProperty(target, key, {
         get() {
             const value = getter();
-            util_assignProp(this, key, value);
+            assignProp(this, key, value);
             return value;
         },
         enumerable: true,
@@ -11204,7 +11205,7 @@ function deferProp(target, key, getter) {
 // Writes a settled key. A plain assignment is much cheaper than `defineProperty` and produces the same descriptor, but it runs whatever setter already answers to the key — an accessor this shape deferred, or an inherited one, which `__proto__` has on every object and prototype pollution can add for any name.
 function putProp(target, key, value) {
     if (key in target)
-        util_assignProp(target, key, value);
+        assignProp(target, key, value);
     else
         target[key] = value;
 }
@@ -14155,7 +14156,7 @@ const $ZodObject = /*@__PURE__*/ $constructor("$ZodObject", (inst, def) => {
             const field = shape[key]._zod;
             if (field.values) {
                 if (!Object.prototype.hasOwnProperty.call(propValues, key)) {
-                    util_assignProp(propValues, key, new Set());
+                    assignProp(propValues, key, new Set());
                 }
                 for (const v of field.values)
                     propValues[key].add(v);
@@ -16930,7 +16931,7 @@ function assignProps(target, ...sources) {
     for (const source of sources) {
         for (const key of Reflect.ownKeys(source)) {
             if (Object.prototype.propertyIsEnumerable.call(source, key)) {
-                util_assignProp(target, key, source[key]);
+                assignProp(target, key, source[key]);
             }
         }
     }
@@ -16944,7 +16945,7 @@ function assignProps(target, ...sources) {
 //     unrepresentable: inputs.unrepresentable ?? "throw",
 //   };
 // }
-function to_json_schema_initializeContext(params) {
+function initializeContext(params) {
     // Normalize target: convert old non-hyphenated versions to hyphenated versions
     let target = params?.target ?? "draft-2020-12";
     if (target === "draft-4")
@@ -16986,7 +16987,7 @@ function handleUnrepresentable(schema, ctx, json, params, message) {
     return true;
 }
 // never rename this back to `process`: bundler polyfills inject a top-level `const process` that a lexical declaration of the same name collides with (#6397)
-function to_json_schema_processSchema(schema, ctx, _params = { path: [], schemaPath: [] }) {
+function processSchema(schema, ctx, _params = { path: [], schemaPath: [] }) {
     var _a;
     const def = schema._zod.def;
     // check for schema in seens
@@ -17032,7 +17033,7 @@ function to_json_schema_processSchema(schema, ctx, _params = { path: [], schemaP
             // Also set ref if processor didn't (for inheritance)
             if (!result.ref)
                 result.ref = parent;
-            to_json_schema_processSchema(parent, ctx, params);
+            processSchema(parent, ctx, params);
             ctx.seen.get(parent).isParent = true;
         }
     }
@@ -17059,7 +17060,7 @@ function to_json_schema_processSchema(schema, ctx, _params = { path: [], schemaP
 function encodeJSONPointerSegment(segment) {
     return segment.replace(/~/g, "~0").replace(/\//g, "~1");
 }
-function to_json_schema_extractDefs(ctx, schema
+function extractDefs(ctx, schema
 // params: EmitParams
 ) {
     // iterate over seen map;
@@ -17247,7 +17248,7 @@ function foldObjects(members) {
             const merged = parts.length === 1
                 ? parts[0]
                 : (foldObjects(parts) ?? { allOf: parts });
-            util_assignProp(properties, key, merged);
+            assignProp(properties, key, merged);
         }
         for (const key of object.required ?? [])
             required.add(key);
@@ -17312,7 +17313,7 @@ function foldIntersection(json) {
     delete json.allOf;
     assignProps(json, folded);
 }
-function to_json_schema_finalize(ctx, schema) {
+function finalize(ctx, schema) {
     const root = ctx.seen.get(schema);
     if (!root)
         throw new Error("Unprocessed schema. This is a bug in Zod.");
@@ -17459,7 +17460,7 @@ function to_json_schema_finalize(ctx, schema) {
             if (seen.def && seen.defId) {
                 if (seen.def.id === seen.defId)
                     delete seen.def.id;
-                util_assignProp(defs, seen.defId, seen.def);
+                assignProp(defs, seen.defId, seen.def);
             }
         }
     }
@@ -17563,17 +17564,17 @@ function isTransforming(_schema, _ctx) {
  * This encapsulates the logic of initializing context, processing, extracting defs, and finalizing.
  */
 const createToJSONSchemaMethod = (schema, processors = {}) => (params) => {
-    const ctx = to_json_schema_initializeContext({ ...params, processors });
-    to_json_schema_processSchema(schema, ctx);
-    to_json_schema_extractDefs(ctx, schema);
-    return to_json_schema_finalize(ctx, schema);
+    const ctx = initializeContext({ ...params, processors });
+    processSchema(schema, ctx);
+    extractDefs(ctx, schema);
+    return finalize(ctx, schema);
 };
 const createStandardJSONSchemaMethod = (schema, io, processors = {}) => (params) => {
     const { libraryOptions, target } = params ?? {};
-    const ctx = to_json_schema_initializeContext({ ...(libraryOptions ?? {}), target, io, processors });
-    to_json_schema_processSchema(schema, ctx);
-    to_json_schema_extractDefs(ctx, schema);
-    return to_json_schema_finalize(ctx, schema);
+    const ctx = initializeContext({ ...(libraryOptions ?? {}), target, io, processors });
+    processSchema(schema, ctx);
+    extractDefs(ctx, schema);
+    return finalize(ctx, schema);
 };
 
 ;// CONCATENATED MODULE: ./node_modules/zod/v4/core/json-schema-processors.js
@@ -17934,7 +17935,7 @@ const arrayProcessor = (schema, ctx, _json, params) => {
     if (typeof maximum === "number")
         json.maxItems = maximum;
     json.type = "array";
-    json.items = to_json_schema_processSchema(def.element, ctx, {
+    json.items = processSchema(def.element, ctx, {
         ...params,
         path: [...params.path, "items"],
     });
@@ -17968,7 +17969,7 @@ const objectProcessor = (schema, ctx, _json, params) => {
     json.properties = {};
     for (const key in shape) {
         // assignProp so a __proto__ key becomes an own property instead of hitting the inherited setter on the plain {} we build into
-        util_assignProp(json.properties, key, to_json_schema_processSchema(shape[key], ctx, {
+        assignProp(json.properties, key, processSchema(shape[key], ctx, {
             ...params,
             path: [...params.path, "properties", key],
         }));
@@ -17995,7 +17996,7 @@ const objectProcessor = (schema, ctx, _json, params) => {
             json.additionalProperties = false;
     }
     else if (def.catchall) {
-        json.additionalProperties = to_json_schema_processSchema(def.catchall, ctx, {
+        json.additionalProperties = processSchema(def.catchall, ctx, {
             ...params,
             path: [...params.path, "additionalProperties"],
         });
@@ -18005,7 +18006,7 @@ const unionProcessor = (schema, ctx, json, params) => {
     const def = schema._zod.def;
     // Exclusive unions (inclusive === false) use oneOf (exactly one match) instead of anyOf (one or more matches). This includes both z.xor() and discriminated unions
     const isExclusive = def.inclusive === false;
-    const options = def.options.map((x, i) => to_json_schema_processSchema(x, ctx, {
+    const options = def.options.map((x, i) => processSchema(x, ctx, {
         ...params,
         path: [...params.path, isExclusive ? "oneOf" : "anyOf", i],
     }));
@@ -18018,11 +18019,11 @@ const unionProcessor = (schema, ctx, json, params) => {
 };
 const intersectionProcessor = (schema, ctx, json, params) => {
     const def = schema._zod.def;
-    const a = to_json_schema_processSchema(def.left, ctx, {
+    const a = processSchema(def.left, ctx, {
         ...params,
         path: [...params.path, "allOf", 0],
     });
-    const b = to_json_schema_processSchema(def.right, ctx, {
+    const b = processSchema(def.right, ctx, {
         ...params,
         path: [...params.path, "allOf", 1],
     });
@@ -18041,12 +18042,12 @@ const tupleProcessor = (schema, ctx, _json, params) => {
     json.type = "array";
     const prefixPath = ctx.target === "draft-2020-12" ? "prefixItems" : "items";
     const restPath = ctx.target === "draft-2020-12" ? "items" : ctx.target === "openapi-3.0" ? "items" : "additionalItems";
-    const prefixItems = def.items.map((x, i) => to_json_schema_processSchema(x, ctx, {
+    const prefixItems = def.items.map((x, i) => processSchema(x, ctx, {
         ...params,
         path: [...params.path, prefixPath, i],
     }));
     const rest = def.rest
-        ? to_json_schema_processSchema(def.rest, ctx, {
+        ? processSchema(def.rest, ctx, {
             ...params,
             path: [...params.path, restPath, ...(ctx.target === "openapi-3.0" ? [def.items.length] : [])],
         })
@@ -18196,19 +18197,19 @@ const recordProcessor = (schema, ctx, _json, params) => {
     const patterns = aggregateChecks(keyType).patterns;
     if (def.mode === "loose" && patterns && patterns.size > 0) {
         // Use patternProperties for looseRecord with regex patterns
-        const valueSchema = to_json_schema_processSchema(def.valueType, ctx, {
+        const valueSchema = processSchema(def.valueType, ctx, {
             ...params,
             path: [...params.path, "patternProperties", "*"],
         });
         json.patternProperties = {};
         for (const pattern of patterns) {
-            util_assignProp(json.patternProperties, exactPattern(pattern).source, valueSchema);
+            assignProp(json.patternProperties, exactPattern(pattern).source, valueSchema);
         }
     }
     else {
         // Default behavior: use propertyNames + additionalProperties
         if (ctx.target === "draft-07" || ctx.target === "draft-2020-12") {
-            json.propertyNames = to_json_schema_processSchema(def.keyType, ctx, {
+            json.propertyNames = processSchema(def.keyType, ctx, {
                 ...params,
                 path: [...params.path, "propertyNames"],
             });
@@ -18220,7 +18221,7 @@ const recordProcessor = (schema, ctx, _json, params) => {
             }
             pending.push(schema);
         }
-        json.additionalProperties = to_json_schema_processSchema(def.valueType, ctx, {
+        json.additionalProperties = processSchema(def.valueType, ctx, {
             ...params,
             path: [...params.path, "additionalProperties"],
         });
@@ -18238,7 +18239,7 @@ const recordProcessor = (schema, ctx, _json, params) => {
 };
 const nullableProcessor = (schema, ctx, json, params) => {
     const def = schema._zod.def;
-    const inner = to_json_schema_processSchema(def.innerType, ctx, params);
+    const inner = processSchema(def.innerType, ctx, params);
     const seen = ctx.seen.get(schema);
     if (ctx.target === "openapi-3.0") {
         seen.ref = def.innerType;
@@ -18250,7 +18251,7 @@ const nullableProcessor = (schema, ctx, json, params) => {
 };
 const nonoptionalProcessor = (schema, ctx, _json, params) => {
     const def = schema._zod.def;
-    to_json_schema_processSchema(def.innerType, ctx, params);
+    processSchema(def.innerType, ctx, params);
     const seen = ctx.seen.get(schema);
     seen.ref = def.innerType;
 };
@@ -18273,7 +18274,7 @@ function serializeDefaultValue(value, schema, ctx, json, params) {
 }
 const defaultProcessor = (schema, ctx, json, params) => {
     const def = schema._zod.def;
-    to_json_schema_processSchema(def.innerType, ctx, params);
+    processSchema(def.innerType, ctx, params);
     const seen = ctx.seen.get(schema);
     seen.ref = def.innerType;
     const value = serializeDefaultValue(def.defaultValue, schema, ctx, json, params);
@@ -18282,7 +18283,7 @@ const defaultProcessor = (schema, ctx, json, params) => {
 };
 const prefaultProcessor = (schema, ctx, json, params) => {
     const def = schema._zod.def;
-    to_json_schema_processSchema(def.innerType, ctx, params);
+    processSchema(def.innerType, ctx, params);
     const seen = ctx.seen.get(schema);
     seen.ref = def.innerType;
     if (ctx.io !== "input")
@@ -18293,7 +18294,7 @@ const prefaultProcessor = (schema, ctx, json, params) => {
 };
 const catchProcessor = (schema, ctx, json, params) => {
     const def = schema._zod.def;
-    to_json_schema_processSchema(def.innerType, ctx, params);
+    processSchema(def.innerType, ctx, params);
     const seen = ctx.seen.get(schema);
     seen.ref = def.innerType;
     let catchValue;
@@ -18310,32 +18311,32 @@ const pipeProcessor = (schema, ctx, _json, params) => {
     const def = schema._zod.def;
     const inIsTransform = def.in._zod.traits.has("$ZodTransform");
     const innerType = ctx.io === "input" ? (inIsTransform ? def.out : def.in) : def.out;
-    to_json_schema_processSchema(innerType, ctx, params);
+    processSchema(innerType, ctx, params);
     const seen = ctx.seen.get(schema);
     seen.ref = innerType;
 };
 const readonlyProcessor = (schema, ctx, json, params) => {
     const def = schema._zod.def;
-    to_json_schema_processSchema(def.innerType, ctx, params);
+    processSchema(def.innerType, ctx, params);
     const seen = ctx.seen.get(schema);
     seen.ref = def.innerType;
     json.readOnly = true;
 };
 const promiseProcessor = (schema, ctx, _json, params) => {
     const def = schema._zod.def;
-    to_json_schema_processSchema(def.innerType, ctx, params);
+    processSchema(def.innerType, ctx, params);
     const seen = ctx.seen.get(schema);
     seen.ref = def.innerType;
 };
 const optionalProcessor = (schema, ctx, _json, params) => {
     const def = schema._zod.def;
-    to_json_schema_processSchema(def.innerType, ctx, params);
+    processSchema(def.innerType, ctx, params);
     const seen = ctx.seen.get(schema);
     seen.ref = def.innerType;
 };
 const lazyProcessor = (schema, ctx, _json, params) => {
     const innerType = schema._zod.innerType;
-    to_json_schema_processSchema(innerType, ctx, params);
+    processSchema(innerType, ctx, params);
     const seen = ctx.seen.get(schema);
     seen.ref = innerType;
 };
@@ -20608,7 +20609,20 @@ function preprocess(fn, schema) {
     });
 }
 
+;// CONCATENATED MODULE: ./src/util/answer-schema.ts
+
+/**
+ * The JSON Schema sent to a model for an answer shape defined once in zod: what the model must produce
+ * (`io: "output"`: every object closed with `additionalProperties: false`, every property required
+ * unless optional), without the `$schema` header that no provider reads.
+ */
+function answerJsonSchema(schema) {
+    const { $schema: _header, ...rest } = toJSONSchema(schema, { io: "output", unrepresentable: "throw" });
+    return rest;
+}
+
 ;// CONCATENATED MODULE: ./src/judge/schema.ts
+
 
 const JUDGE_SCHEMA_NAME = "rubric_verdicts";
 /**
@@ -20627,51 +20641,34 @@ function judgeJsonSchema(rubric) {
 // compiles a validator on its first use, which costs more than the validation itself.
 const jsonSchemas = new WeakMap();
 const answerSchemas = new WeakMap();
-function buildJudgeJsonSchema(rubric) {
-    const properties = {};
-    for (const criterion of rubric.criteria) {
-        properties[criterion.id] = {
-            type: "object",
-            description: criterion.text,
-            properties: {
-                evidence: {
-                    type: "string",
-                    description: 'A verbatim quote from the artifact that supports the verdict, or "" when there is none.',
-                },
-                explanation: {
-                    type: "string",
-                    description: "Why the criterion passes, or exactly what is missing or wrong.",
-                },
-                verdict: { type: "string", enum: ["pass", "fail"] },
-            },
-            required: ["evidence", "explanation", "verdict"],
-            additionalProperties: false,
-        };
-    }
-    return {
-        type: "object",
-        properties: {
-            criteria: {
-                type: "object",
-                properties,
-                required: rubric.criteria.map((c) => c.id),
-                additionalProperties: false,
-            },
-            applicable: {
-                type: "boolean",
-                description: "False when the rubric cannot be applied to this artifact or contradicts its description.",
-            },
-            summary: { type: "string", description: "One or two sentences on the artifact as a whole." },
-        },
-        required: ["criteria", "applicable", "summary"],
-        additionalProperties: false,
-    };
-}
+/**
+ * The answer's shape, defined once: it is both the validator of an answer and, through
+ * `answerJsonSchema`, the schema sent to the model. What each field means is said once, in the judge's
+ * instructions, not repeated per criterion; each criterion's text is its property's description.
+ */
 const CriterionAnswer = object({
     evidence: schemas_string(),
     explanation: schemas_string(),
     verdict: schemas_enum(["pass", "fail"]),
 });
+function answerSchema(rubric) {
+    let schema = answerSchemas.get(rubric);
+    if (!schema) {
+        const shape = {};
+        for (const c of rubric.criteria)
+            shape[c.id] = CriterionAnswer.describe(c.text);
+        schema = object({
+            criteria: object(shape).strict(),
+            applicable: schemas_boolean(),
+            summary: schemas_string(),
+        });
+        answerSchemas.set(rubric, schema);
+    }
+    return schema;
+}
+function buildJudgeJsonSchema(rubric) {
+    return answerJsonSchema(answerSchema(rubric));
+}
 /** Parses and validates a judge's raw answer; the error text is sent back on the corrective retry. */
 function parseJudgeAnswer(rubric, text) {
     let raw;
@@ -20681,19 +20678,7 @@ function parseJudgeAnswer(rubric, text) {
     catch (error) {
         return { ok: false, error: `the answer is not valid JSON (${error.message})` };
     }
-    let schema = answerSchemas.get(rubric);
-    if (!schema) {
-        const shape = {};
-        for (const c of rubric.criteria)
-            shape[c.id] = CriterionAnswer;
-        schema = object({
-            criteria: object(shape).strict(),
-            applicable: schemas_boolean(),
-            summary: schemas_string(),
-        });
-        answerSchemas.set(rubric, schema);
-    }
-    const parsed = schema.safeParse(raw);
+    const parsed = answerSchema(rubric).safeParse(raw);
     if (!parsed.success) {
         const issues = parsed.error.issues
             .slice(0, 10)
@@ -39426,6 +39411,7 @@ function findIgnoringWhitespace(text, quote) {
 
 
 
+
 /**
  * The isolated judge (SPEC §2): one call grades every criterion; the request holds only the
  * instructions, the rubric and the artifact. Invalid, ambiguous, truncated or refused output is retried
@@ -39440,6 +39426,7 @@ function createJudge(options) {
             const nonce = (options.nonce ?? makeNonce)(judgeData(artifact));
             const messages = buildJudgeMessages(rubric, artifact, nonce);
             const schema = judgeJsonSchema(rubric);
+            const cacheKey = judgeCacheKey(rubric);
             const maxOutputTokens = options.maxOutputTokens ?? Math.min(32_000, 1_024 + 400 * rubric.criteria.length);
             const calls = [];
             let feedback = null;
@@ -39459,6 +39446,7 @@ function createJudge(options) {
                         schemaName: JUDGE_SCHEMA_NAME,
                         schemaDescription: "Per-criterion verdicts on the artifact.",
                         schema,
+                        cacheKey,
                         // A truncated first answer gets twice the room on its corrective retry.
                         maxOutputTokens: truncated ? Math.min(64_000, maxOutputTokens * 2) : maxOutputTokens,
                         ...(signal ? { signal } : {}),
@@ -39589,6 +39577,26 @@ function failUnverified(reading) {
 /** `id: message` as the adapters word it, else the message under the client's id. */
 function withoutPrefix(message, id) {
     return message.startsWith(`${id}:`) ? message : `${id}: ${message}`;
+}
+const cacheKeys = new WeakMap();
+/**
+ * One key per rubric for every judge call that shares its prefix (instructions, rubric, schema): a
+ * digest, so neither the rubric's text nor its path leaves the request body through it.
+ */
+function judgeCacheKey(rubric) {
+    let key = cacheKeys.get(rubric);
+    if (key === undefined) {
+        const digest = (0,external_node_crypto_.createHash)("sha256")
+            .update(JUDGE_SYSTEM_PROMPT)
+            .update("\0")
+            .update(renderRubric(rubric))
+            .update("\0")
+            .update(JSON.stringify(judgeJsonSchema(rubric)))
+            .digest("hex");
+        key = `rubric-gate-judge-${digest.slice(0, 32)}`;
+        cacheKeys.set(rubric, key);
+    }
+    return key;
 }
 
 ;// CONCATENATED MODULE: ./src/judge/panel.ts
@@ -40259,30 +40267,10 @@ const ReportSchema = object({
 
 
 
+
 const WRITER_SCHEMA_NAME = "artifact_edits";
-const WRITER_SCHEMA = {
-    type: "object",
-    properties: {
-        edits: {
-            type: "array",
-            description: "Find/replace edits applied in order to the artifact.",
-            items: {
-                type: "object",
-                properties: {
-                    find: {
-                        type: "string",
-                        description: "Exact text of the current artifact, occurring exactly once (include context to make it unique).",
-                    },
-                    replace: { type: "string", description: "The text that replaces it." },
-                },
-                required: ["find", "replace"],
-                additionalProperties: false,
-            },
-        },
-    },
-    required: ["edits"],
-    additionalProperties: false,
-};
+/** The edits answer, from the same zod shape that validates it; the rules below say what it means. */
+const WRITER_SCHEMA = answerJsonSchema(WriterAnswerSchema);
 const WRITER_SYSTEM_PROMPT = `You revise one artifact so that it meets a rubric, with minimal edits.
 
 Rules:
@@ -85153,6 +85141,10 @@ function createOpenAIClient(opts) {
                 ...request.messages.map(({ role, content }) => ({ role, content })),
             ],
             ...tokenLimit(provider, request.maxOutputTokens),
+            // Only OpenAI documents it; other servers may refuse a parameter they do not know.
+            ...(provider === "openai" && request.cacheKey !== undefined
+                ? { prompt_cache_key: request.cacheKey }
+                : {}),
             ...(jsonMode === "schema"
                 ? {
                     response_format: {

@@ -5,6 +5,7 @@ import {
   type ModelError,
   type Usage,
 } from "../ports/models.js";
+import { createHash } from "node:crypto";
 import type { Rubric } from "../rubric/types.js";
 import { locateEvidence } from "./evidence.js";
 import {
@@ -12,6 +13,7 @@ import {
   correctiveMessage,
   judgeData,
   JUDGE_SYSTEM_PROMPT,
+  renderRubric,
   makeNonce,
   type Artifact,
 } from "./prompt.js";
@@ -88,6 +90,7 @@ export function createJudge(options: JudgeOptions): Judge {
       const nonce = (options.nonce ?? makeNonce)(judgeData(artifact));
       const messages = buildJudgeMessages(rubric, artifact, nonce);
       const schema = judgeJsonSchema(rubric);
+      const cacheKey = judgeCacheKey(rubric);
       const maxOutputTokens =
         options.maxOutputTokens ?? Math.min(32_000, 1_024 + 400 * rubric.criteria.length);
       const calls: CallRecord[] = [];
@@ -109,6 +112,7 @@ export function createJudge(options: JudgeOptions): Judge {
             schemaName: JUDGE_SCHEMA_NAME,
             schemaDescription: "Per-criterion verdicts on the artifact.",
             schema,
+            cacheKey,
             // A truncated first answer gets twice the room on its corrective retry.
             maxOutputTokens: truncated ? Math.min(64_000, maxOutputTokens * 2) : maxOutputTokens,
             ...(signal ? { signal } : {}),
@@ -244,4 +248,26 @@ function failUnverified(reading: Extract<Reading, { kind: "graded" }>): Extract<
 /** `id: message` as the adapters word it, else the message under the client's id. */
 export function withoutPrefix(message: string, id: string): string {
   return message.startsWith(`${id}:`) ? message : `${id}: ${message}`;
+}
+
+const cacheKeys = new WeakMap<Rubric, string>();
+
+/**
+ * One key per rubric for every judge call that shares its prefix (instructions, rubric, schema): a
+ * digest, so neither the rubric's text nor its path leaves the request body through it.
+ */
+export function judgeCacheKey(rubric: Rubric): string {
+  let key = cacheKeys.get(rubric);
+  if (key === undefined) {
+    const digest = createHash("sha256")
+      .update(JUDGE_SYSTEM_PROMPT)
+      .update("\0")
+      .update(renderRubric(rubric))
+      .update("\0")
+      .update(JSON.stringify(judgeJsonSchema(rubric)))
+      .digest("hex");
+    key = `rubric-gate-judge-${digest.slice(0, 32)}`;
+    cacheKeys.set(rubric, key);
+  }
+  return key;
 }

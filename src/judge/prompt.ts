@@ -27,6 +27,7 @@ ${DATA_RULE}
 - For each criterion, first quote the evidence: copy a short passage from the artifact verbatim (exact characters, one contiguous passage, no ellipsis), or "" when nothing supports the criterion. Then explain: why it passes, or exactly what is missing or wrong so that a writer could fix it. Then give the verdict "pass" or "fail".
 - A criterion passes only when the artifact satisfies it as written. Promises, placeholders ("TBD", "TODO") and text that merely mentions the topic do not pass.
 - Set "applicable" to false only when the rubric cannot be applied to this artifact at all, or the artifact is not the kind of thing the rubric's description says it should be.
+- Set "summary" to one or two sentences on the artifact as a whole.
 - Answer only with the structured result: exactly one result object.`;
 
 /** A random per-call nonce for the data delimiters, occurring in none of the data it will guard. */

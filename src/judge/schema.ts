@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { JsonSchema } from "../ports/models.js";
 import type { Rubric } from "../rubric/types.js";
+import { answerJsonSchema } from "../util/answer-schema.js";
 
 export const JUDGE_SCHEMA_NAME = "rubric_verdicts";
 
@@ -22,54 +23,35 @@ export function judgeJsonSchema(rubric: Rubric): JsonSchema {
 const jsonSchemas = new WeakMap<Rubric, JsonSchema>();
 const answerSchemas = new WeakMap<Rubric, z.ZodType<JudgeAnswer>>();
 
-function buildJudgeJsonSchema(rubric: Rubric): JsonSchema {
-  const properties: Record<string, JsonSchema> = {};
-  for (const criterion of rubric.criteria) {
-    properties[criterion.id] = {
-      type: "object",
-      description: criterion.text,
-      properties: {
-        evidence: {
-          type: "string",
-          description:
-            'A verbatim quote from the artifact that supports the verdict, or "" when there is none.',
-        },
-        explanation: {
-          type: "string",
-          description: "Why the criterion passes, or exactly what is missing or wrong.",
-        },
-        verdict: { type: "string", enum: ["pass", "fail"] },
-      },
-      required: ["evidence", "explanation", "verdict"],
-      additionalProperties: false,
-    };
-  }
-  return {
-    type: "object",
-    properties: {
-      criteria: {
-        type: "object",
-        properties,
-        required: rubric.criteria.map((c) => c.id),
-        additionalProperties: false,
-      },
-      applicable: {
-        type: "boolean",
-        description:
-          "False when the rubric cannot be applied to this artifact or contradicts its description.",
-      },
-      summary: { type: "string", description: "One or two sentences on the artifact as a whole." },
-    },
-    required: ["criteria", "applicable", "summary"],
-    additionalProperties: false,
-  };
-}
-
+/**
+ * The answer's shape, defined once: it is both the validator of an answer and, through
+ * `answerJsonSchema`, the schema sent to the model. What each field means is said once, in the judge's
+ * instructions, not repeated per criterion; each criterion's text is its property's description.
+ */
 const CriterionAnswer = z.object({
   evidence: z.string(),
   explanation: z.string(),
   verdict: z.enum(["pass", "fail"]),
 });
+
+function answerSchema(rubric: Rubric): z.ZodType<JudgeAnswer> {
+  let schema = answerSchemas.get(rubric);
+  if (!schema) {
+    const shape: Record<string, z.ZodType<z.infer<typeof CriterionAnswer>>> = {};
+    for (const c of rubric.criteria) shape[c.id] = CriterionAnswer.describe(c.text);
+    schema = z.object({
+      criteria: z.object(shape).strict(),
+      applicable: z.boolean(),
+      summary: z.string(),
+    });
+    answerSchemas.set(rubric, schema);
+  }
+  return schema;
+}
+
+function buildJudgeJsonSchema(rubric: Rubric): JsonSchema {
+  return answerJsonSchema(answerSchema(rubric));
+}
 
 export type JudgeAnswer = {
   criteria: Record<string, z.infer<typeof CriterionAnswer>>;
@@ -88,18 +70,7 @@ export function parseJudgeAnswer(
   } catch (error) {
     return { ok: false, error: `the answer is not valid JSON (${(error as Error).message})` };
   }
-  let schema = answerSchemas.get(rubric);
-  if (!schema) {
-    const shape: Record<string, typeof CriterionAnswer> = {};
-    for (const c of rubric.criteria) shape[c.id] = CriterionAnswer;
-    schema = z.object({
-      criteria: z.object(shape).strict(),
-      applicable: z.boolean(),
-      summary: z.string(),
-    });
-    answerSchemas.set(rubric, schema);
-  }
-  const parsed = schema.safeParse(raw);
+  const parsed = answerSchema(rubric).safeParse(raw);
   if (!parsed.success) {
     const issues = parsed.error.issues
       .slice(0, 10)

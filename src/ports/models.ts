@@ -19,6 +19,11 @@ export interface StructuredRequest {
   schemaDescription: string;
   schema: JsonSchema;
   maxOutputTokens: number;
+  /**
+   * Names the stable prefix this request shares with others (same instructions, rubric and schema),
+   * so a provider that routes by it can serve the prefix from its cache: OpenAI's `prompt_cache_key`.
+   */
+  cacheKey?: string;
   /** Cancels the call (run budget, user interrupt). */
   signal?: AbortSignal;
 }

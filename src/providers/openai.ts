@@ -99,6 +99,10 @@ export function createOpenAIClient(opts: OpenAIClientOptions): ModelClient {
         ...request.messages.map(({ role, content }) => ({ role, content })),
       ],
       ...tokenLimit(provider, request.maxOutputTokens),
+      // Only OpenAI documents it; other servers may refuse a parameter they do not know.
+      ...(provider === "openai" && request.cacheKey !== undefined
+        ? { prompt_cache_key: request.cacheKey }
+        : {}),
       ...(jsonMode === "schema"
         ? {
             response_format: {

@@ -10,34 +10,13 @@ import {
 } from "../judge/prompt.js";
 import { asModelError, type JsonSchema, type ModelClient, type ModelError } from "../ports/models.js";
 import type { Rubric } from "../rubric/types.js";
+import { answerJsonSchema } from "../util/answer-schema.js";
 import { WriterAnswerSchema, type Edit } from "./edits.js";
 
 export const WRITER_SCHEMA_NAME = "artifact_edits";
 
-const WRITER_SCHEMA: JsonSchema = {
-  type: "object",
-  properties: {
-    edits: {
-      type: "array",
-      description: "Find/replace edits applied in order to the artifact.",
-      items: {
-        type: "object",
-        properties: {
-          find: {
-            type: "string",
-            description:
-              "Exact text of the current artifact, occurring exactly once (include context to make it unique).",
-          },
-          replace: { type: "string", description: "The text that replaces it." },
-        },
-        required: ["find", "replace"],
-        additionalProperties: false,
-      },
-    },
-  },
-  required: ["edits"],
-  additionalProperties: false,
-};
+/** The edits answer, from the same zod shape that validates it; the rules below say what it means. */
+const WRITER_SCHEMA: JsonSchema = answerJsonSchema(WriterAnswerSchema);
 
 export const WRITER_SYSTEM_PROMPT = `You revise one artifact so that it meets a rubric, with minimal edits.
 

@@ -45,8 +45,9 @@ const judge = scripted({ judge: { install: contains("## Install"), usage: contai
 async function gradeWith(
   spec: string,
   env: Record<string, string>,
+  rubric = RUBRIC,
 ): Promise<{ report: Report; bodies: Record<string, unknown>[] }> {
-  const ws = await makeWorkspace(FILES);
+  const ws = await makeWorkspace({ ...FILES, "rubrics/guide.md": rubric });
   // Every answer says 700 of its input tokens came from the provider's prompt cache.
   server.setHandler(async (req) => ({
     ...(await judge(req)),
@@ -127,6 +128,29 @@ describe("prompt caching", () => {
     expect(a.indexOf("ALPHA-BODY")).toBeGreaterThan(a.indexOf("Read it as a new user would."));
     // The schema rides in response_format, after the messages, identical for both files.
     expect(JSON.stringify(bodies[0]?.response_format)).toBe(JSON.stringify(bodies[1]?.response_format));
+    // One prompt_cache_key for both files of the rubric: a digest, carrying no text of the rubric.
+    const keys = bodies.map((body) => body["prompt_cache_key"]);
+    expect(keys[0]).toMatch(/^rubric-gate-judge-[0-9a-f]{32}$/);
+    expect(keys[1]).toBe(keys[0]);
     expectCachedTokensInReport(report);
+  });
+
+  it("OpenAI: another rubric gets another prompt_cache_key; an OpenAI-compatible server gets none", async () => {
+    const openai = await gradeWith("openai:gpt-4.1", {
+      OPENAI_API_KEY: "test-key",
+      OPENAI_BASE_URL: server.openaiBaseURL,
+    });
+    server.requests.length = 0;
+    const other = await gradeWith(
+      "openai:gpt-4.1",
+      { OPENAI_API_KEY: "test-key", OPENAI_BASE_URL: server.openaiBaseURL },
+      RUBRIC.replace("Read it as a new user would.", "Read it as an expert would."),
+    );
+    expect(other.bodies[0]?.["prompt_cache_key"]).toMatch(/^rubric-gate-judge-/);
+    expect(other.bodies[0]?.["prompt_cache_key"]).not.toBe(openai.bodies[0]?.["prompt_cache_key"]);
+    server.requests.length = 0;
+    const compatible = await gradeWith("openai-compatible:llama3", { OPENAI_BASE_URL: server.openaiBaseURL });
+    expect(compatible.bodies).toHaveLength(2);
+    for (const body of compatible.bodies) expect(body).not.toHaveProperty("prompt_cache_key");
   });
 });

@@ -1,6 +1,6 @@
 /**
  * A local, in-memory GitHub REST API for tests. Every request is checked against GitHub's official
- * OpenAPI description (`@octokit/openapi`): the operation by method and path template, the path and
+ * OpenAPI description (`@octokit/openapi`, trimmed to what is used: `test/fixtures/github/`): the operation by method and path template, the path and
  * query parameters, and the JSON body against the operation's request schema. A request that does not
  * conform is answered 422 (404 when no operation matches) and recorded in `violations`. Answers are
  * GitHub-shaped (and themselves checked against the response schemas, into `responseViolations`).
@@ -10,9 +10,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
 import type { AddressInfo } from "node:net";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import { IMPLEMENTED_OPERATIONS } from "./github/operations.js";
 import { GitDataError, openGitData, type CommitObject, type GitData } from "./git-data.js";
 
 // ---------------------------------------------------------------------------------------------------
@@ -68,12 +68,14 @@ function pullTemplate(): Record<string, unknown> {
   return structuredClone(opened?.["pull_request"] as Record<string, unknown>);
 }
 
-/** Loads and indexes the description once per process (the file is ~70 MB). */
+/**
+ * Loads and indexes the trimmed description once per process: GitHub's routes and parameters, and
+ * the schemas of the operations this server implements (`npm run openapi` regenerates it).
+ */
 function loadOpenApi(): Promise<OpenApi> {
   const holder = globalThis as unknown as Record<symbol, Promise<OpenApi> | undefined>;
   holder[CACHE_KEY] ??= (async () => {
-    const root = dirname(require.resolve("@octokit/openapi/package.json"));
-    const text = await readFile(join(root, "generated", "api.github.com.deref.json"), "utf8");
+    const text = await readFile(new URL("../fixtures/github/openapi.json", import.meta.url), "utf8");
     const spec = JSON.parse(text) as { paths: Record<string, Record<string, Operation>> };
     const routes: Route[] = [];
     for (const [template, item] of Object.entries(spec.paths)) {
@@ -1693,6 +1695,16 @@ export async function startGitHubServer(options: GitHubServerOptions): Promise<G
       return { status: 200, body: reviewJson(review) };
     },
   };
+
+  const listed = new Set<string>(IMPLEMENTED_OPERATIONS);
+  const unlisted = Object.keys(handlers).filter((id) => !listed.has(id));
+  const unhandled = IMPLEMENTED_OPERATIONS.filter((id) => handlers[id] === undefined);
+  if (unlisted.length > 0 || unhandled.length > 0) {
+    throw new Error(
+      `test/support/github/operations.ts is out of step with the handlers (not listed: ${unlisted.join(", ") || "none"}; ` +
+        `listed without a handler: ${unhandled.join(", ") || "none"}): fix the list, then run npm run openapi`,
+    );
+  }
 
   return {
     url: base,

@@ -1,0 +1,46 @@
+/**
+ * The GitHub REST operations the local GitHub server implements (and so the project uses). The trimmed
+ * OpenAPI description in `test/fixtures/github/openapi.json` carries full request and response schemas
+ * for exactly these; every other operation keeps only its route and parameters, so that a request for
+ * it is still routed as GitHub would route it. Regenerate with `npm run openapi` after changing this list.
+ */
+export const IMPLEMENTED_OPERATIONS = [
+  "checks/create",
+  "checks/get",
+  "checks/list-annotations",
+  "checks/list-for-ref",
+  "checks/update",
+  "git/create-blob",
+  "git/create-commit",
+  "git/create-ref",
+  "git/create-tree",
+  "git/delete-ref",
+  "git/get-commit",
+  "git/get-ref",
+  "git/get-tree",
+  "git/update-ref",
+  "issues/create",
+  "issues/create-comment",
+  "issues/delete-comment",
+  "issues/get",
+  "issues/get-comment",
+  "issues/list-comments",
+  "issues/list-for-repo",
+  "issues/update",
+  "issues/update-comment",
+  "pulls/create",
+  "pulls/create-review",
+  "pulls/create-review-comment",
+  "pulls/delete-pending-review",
+  "pulls/delete-review-comment",
+  "pulls/get-review",
+  "pulls/list",
+  "pulls/list-comments-for-review",
+  "pulls/list-files",
+  "pulls/list-review-comments",
+  "pulls/list-reviews",
+  "pulls/update",
+  "pulls/update-review",
+  "pulls/update-review-comment",
+  "repos/get-content",
+] as const;
