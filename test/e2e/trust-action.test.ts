@@ -41,7 +41,12 @@ afterEach(async () => {
 
 async function pushRun(
   files: Record<string, string | Uint8Array>,
-  options: { checksWritable?: boolean; setup?: (root: string) => Promise<void> } = {},
+  options: {
+    checksWritable?: boolean;
+    setup?: (root: string) => Promise<void>;
+    github?: (server: GitHubServer) => void;
+    expectReport?: boolean;
+  } = {},
 ): Promise<{ run: ActionRun; report: Report }> {
   const ws = await makeWorkspace({ "rubrics/guide.md": RUBRIC, ...files });
   cleanups.push(() => ws.cleanup());
@@ -51,6 +56,7 @@ async function pushRun(
     repo: REPO,
     ...(options.checksWritable === undefined ? {} : { checksWritable: options.checksWritable }),
   });
+  options.github?.(github);
   const payload = webhookExample("push");
   payload["after"] = SHA;
   payload["ref"] = "refs/heads/main";
@@ -69,7 +75,7 @@ async function pushRun(
   });
   expect(github.violations).toEqual([]);
   const report = JSON.parse(run.outputs["report"] ?? "null") as Report;
-  assertValidReport(report);
+  if (options.expectReport !== false) assertValidReport(report);
   return { run, report };
 }
 
@@ -187,5 +193,42 @@ describe("one decision, every output (classes 3 and 6)", () => {
     );
     expect(run.summary).toContain("Give the job `permissions: checks: write` to get a check run.");
     expect(run.summary).not.toContain("\\`");
+  });
+});
+
+describe("no check run is left open", () => {
+  const files = { "docs/guide.md": "# Guide\n\n## Install\n\n## Usage\n" };
+  const refused = { status: 422, body: { message: "Validation Failed" } };
+
+  it("a failure while publishing closes the open check run as a failure that says why", async () => {
+    models = await startModelServer(scripted({ judge: RULES }));
+    const { run } = await pushRun(files, {
+      github: (server) => {
+        server.failNext("checks/update", refused);
+      },
+      expectReport: false,
+    });
+    expect(github!.state.checkRuns).toHaveLength(1);
+    const check = github!.state.checkRuns[0]!;
+    expect(check.status).toBe("completed");
+    expect(check.conclusion).toBe("failure");
+    expect(check.output.title).toBe("rubric-gate could not finish");
+    expect(check.output.summary).toContain("Validation Failed");
+    expect(run.outputs["result"]).toBe("error");
+    expect(run.code).toBe(1);
+  });
+
+  it("when even closing fails, the log says so and the run is an error, not a pass", async () => {
+    models = await startModelServer(scripted({ judge: RULES }));
+    const { run } = await pushRun(files, {
+      github: (server) => {
+        server.failNext("checks/update", { ...refused, times: 2 });
+      },
+      expectReport: false,
+    });
+    expect(github!.state.checkRuns[0]!.status).toBe("in_progress");
+    expect(run.stdout).toContain("closing the check run failed");
+    expect(run.outputs["result"]).toBe("error");
+    expect(run.code).toBe(1);
   });
 });

@@ -1,0 +1,83 @@
+import { resolve } from "node:path";
+import { runGrade, type RunResult } from "../engine/run.js";
+import { createFileVerdictStore } from "../fs/verdict-store.js";
+import { createModels } from "../providers/models.js";
+import { systemClock } from "../providers/retry.js";
+import { ReportSchema, type FileReport } from "../report/schema.js";
+import { VERSION } from "../version.js";
+import type { ActionContext } from "./context.js";
+import { log } from "./log.js";
+import type { Target } from "./target.js";
+
+/** Grades the target (and revises it when the plan says so); the report is checked against its schema. */
+export async function grade(ctx: ActionContext, target: Target): Promise<RunResult> {
+  const { inputs, env, workspaceRoot } = ctx;
+  const { plan } = target;
+  const clock = systemClock;
+  const deadline =
+    inputs["budget-seconds"] === undefined ? undefined : clock.now() + inputs["budget-seconds"] * 1000;
+  // One rate-limit signal slows every worker, a dead endpoint is asked once; one verdict store, kept
+  // between runs by actions/cache.
+  const models = createModels({
+    env,
+    timeoutMs: inputs["timeout-seconds"] * 1000,
+    jsonMode: inputs["json-mode"],
+    clock,
+    ...(deadline === undefined ? {} : { deadline }),
+  });
+  const cacheDir = inputs["cache-dir"];
+  const verdictStore = cacheDir ? await createFileVerdictStore(resolve(workspaceRoot, cacheDir)) : undefined;
+  const progress = progressLog();
+  const outcome = await runGrade({
+    ...(verdictStore
+      ? {
+          verdictStore,
+          onCacheError: (error: unknown) => {
+            log.warning(
+              `rubric-gate: the verdict cache failed: ${error instanceof Error ? error.message : String(error)}`,
+            );
+          },
+        }
+      : {}),
+    workspace: target.workspace,
+    rubricSource: target.rubricSource,
+    rubricsGlob: inputs.rubrics,
+    ...(target.paths ? { paths: target.paths } : {}),
+    judge: inputs.judge?.[0] ?? null,
+    judges: inputs.judge ?? [],
+    judgeSamples: inputs["judge-samples"],
+    writer: inputs.writer ?? null,
+    models: (spec, role) => models.client(spec, role),
+    revise: plan.revise,
+    ...(plan.revise ? {} : { reviseOffReason: plan.reason }),
+    ...(inputs["max-iterations"] === undefined ? {} : { maxIterations: inputs["max-iterations"] }),
+    concurrency: inputs.concurrency,
+    maxFileBytes: inputs["max-file-bytes"],
+    ...(deadline === undefined ? {} : { deadline }),
+    ...(inputs["max-tokens"] === undefined ? {} : { maxTokens: inputs["max-tokens"] }),
+    ...(inputs["max-cost"] === undefined ? {} : { maxCostUsd: inputs["max-cost"] }),
+    clock,
+    toolVersion: VERSION,
+    onNotice: (message) => {
+      log.warning(`rubric-gate: ${message}`);
+    },
+    onFile: progress,
+  });
+  ReportSchema.parse(outcome.report);
+  return outcome;
+}
+
+/** One log line per graded file; a reason already printed is not printed again. */
+function progressLog(): (file: FileReport) => void {
+  let done = 0;
+  const seenReasons = new Set<string>();
+  return (file) => {
+    done++;
+    let reason = "";
+    if (file.reason) {
+      reason = seenReasons.has(file.reason) ? " (same reason as above)" : ` — ${log.name(file.reason)}`;
+      seenReasons.add(file.reason);
+    }
+    log.info(`[${done}] ${log.name(file.path)} (${log.name(file.rubric)}): ${file.result}${reason}`);
+  };
+}

@@ -1,0 +1,70 @@
+import { glob } from "glob";
+import { planDelivery, type DeliveryPlan } from "../delivery/deliver.js";
+import { createWorkspaceSource } from "../fs/workspace.js";
+import { isRevisionCommit } from "../git/trailers.js";
+import { createCommitSource, memoize } from "../github/commit-source.js";
+import { listChangedFiles, type ChangedFile } from "../github/event.js";
+import type { FileSource } from "../ports/files.js";
+import { loadRubrics } from "../rubric/load.js";
+import type { ActionContext } from "./context.js";
+import { pullRequestPaths } from "./files.js";
+import { pathGlobs } from "./inputs.js";
+import { log } from "./log.js";
+
+/** What a run grades and where its rubrics come from, and whether and how it revises. */
+export interface Target {
+  /** The checkout: what is graded. Links are never followed (SPEC §8). */
+  workspace: FileSource;
+  /** Where rubrics are read: the base commit on a pull request (never the head), else the checkout. */
+  rubricSource: FileSource;
+  /** The files to grade on a pull request; undefined: every file the rubrics match. */
+  paths: string[] | undefined;
+  /** The pull request's changed files (empty elsewhere). */
+  changed: ChangedFile[];
+  /** Files matched by the `paths` input: generated artifacts, graded though not in the diff. */
+  generated: string[];
+  plan: DeliveryPlan;
+}
+
+/** Chooses the files and the rubric source from the event, and plans the delivery of revisions. */
+export async function chooseTarget(ctx: ActionContext): Promise<Target> {
+  const { inputs, event, api, repo, workspaceRoot } = ctx;
+  const generatedGlobs = pathGlobs(inputs);
+  const workspace = createWorkspaceSource(workspaceRoot, { include: generatedGlobs, links: "never" });
+  const generated = generatedGlobs.length
+    ? await glob(generatedGlobs, { cwd: workspaceRoot, dot: true, nodir: true, posix: true })
+    : [];
+  let rubricSource: FileSource = workspace;
+  let paths: string[] | undefined;
+  let changed: ChangedFile[] = [];
+  if (event.kind === "pull_request") {
+    rubricSource = memoize(createCommitSource(api, repo, event.baseSha));
+    const { rubrics } = await loadRubrics(rubricSource, inputs.rubrics);
+    changed = await listChangedFiles(api, repo.owner, repo.repo, event.number);
+    paths = pullRequestPaths({
+      rubrics,
+      changed: changed.map((file) => file.path),
+      workspaceFiles: await workspace.list(),
+      generated,
+    });
+    log.info(
+      `Rubrics from the base commit ${event.baseSha}; ${changed.length} changed file(s), ${paths.length} to grade.`,
+    );
+  } else {
+    log.info(`Grading every file the rubrics match at ${event.sha}.`);
+  }
+  const plan = planDelivery(inputs.revise, event, await headIsRevision(ctx));
+  log.info(plan.revise ? `Revising; delivery: ${plan.strategy}.` : `Not revising: ${plan.reason}.`);
+  return { workspace, rubricSource, paths, changed, generated, plan };
+}
+
+/** Whether the pull request's head commit is rubric-gate's own revision; null when it cannot be read. */
+async function headIsRevision({ git, event, inputs }: ActionContext): Promise<boolean | null> {
+  if (inputs.revise === "off" || event.kind !== "pull_request") return false;
+  try {
+    return isRevisionCommit((await git.readCommit(event.headSha)).message);
+  } catch (error) {
+    log.warning(`rubric-gate: could not read the head commit ${event.headSha}: ${String(error)}`);
+    return null;
+  }
+}
