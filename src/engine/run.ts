@@ -3,15 +3,10 @@ import { withVerdictCache, type VerdictStore } from "../judge/cache.js";
 import { createJudge, type Judge } from "../judge/judge.js";
 import { createPanelJudge } from "../judge/panel.js";
 import { runOutcomeLoop } from "../loop/loop.js";
-import { estimateCostUsd, type PriceTable } from "./pricing.js";
+import { loopReport } from "../loop/report.js";
+import type { PriceTable } from "./pricing.js";
 import { ModelError, type ModelClient } from "../ports/models.js";
-import {
-  REPORT_VERSION,
-  type FileReport,
-  type Report,
-  type SkipKind,
-  type UsageReport,
-} from "../report/schema.js";
+import { REPORT_VERSION, type FileReport, type Report, type SkipKind } from "../report/schema.js";
 import type { ConfigProblem, Rubric } from "../rubric/types.js";
 import { protectedPathReason } from "../writer/safety.js";
 import { createWriter, type Writer } from "../writer/writer.js";
@@ -217,8 +212,8 @@ async function gradePair(
     budgetExceeded,
     ...(options.signal ? { signal: options.signal } : {}),
   });
-  const { bestContent, ...loop } = outcome;
-  const usage = totalUsage(loop.iterations);
+  const { bestContent } = outcome;
+  const loop = loopReport(rubric, outcome, options.prices);
   const diff = loop.changed
     ? createTwoFilesPatch(`a/${path}`, `b/${path}`, decoded.text, bestContent, "", "")
     : null;
@@ -241,8 +236,6 @@ async function gradePair(
     ...loop,
     diff,
     written,
-    usage,
-    cost_usd: fileCost(loop.iterations, options.prices),
   };
 }
 
@@ -316,37 +309,6 @@ function sayingWhenDown(client: ModelClient, notice: (key: string, message: stri
       }
     },
   };
-}
-
-function totalUsage(iterations: FileReport["iterations"]): UsageReport {
-  const usage = { input_tokens: 0, output_tokens: 0, cached_input_tokens: 0 };
-  for (const it of iterations) {
-    usage.input_tokens += it.usage.input_tokens;
-    usage.output_tokens += it.usage.output_tokens;
-    usage.cached_input_tokens += it.usage.cached_input_tokens;
-  }
-  return usage;
-}
-
-function fileCost(iterations: FileReport["iterations"], prices: PriceTable | undefined): number | null {
-  let cost = 0;
-  for (const it of iterations) {
-    for (const call of it.calls) {
-      const model = call.model.slice(call.model.indexOf(":") + 1);
-      const c = estimateCostUsd(
-        model,
-        {
-          inputTokens: call.usage.input_tokens,
-          outputTokens: call.usage.output_tokens,
-          cachedInputTokens: call.usage.cached_input_tokens,
-        },
-        prices,
-      );
-      if (c === null) return null;
-      cost += c;
-    }
-  }
-  return cost;
 }
 
 function buildReport(
