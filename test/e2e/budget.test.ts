@@ -1,12 +1,12 @@
 // Token budgets through the CLI and the real SDK: what is not graded is interrupted, with a reason.
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Report } from "../../src/report/schema.js";
-import { startModelServer, type ModelServer } from "../support/model-server.js";
 import { assertValidReport } from "../support/report-schema.js";
 import { contains, isJudgeRequest, scripted } from "../support/scripted.js";
 import { cli, makeWorkspace } from "../support/workspace.js";
+import { useModelServer } from "../support/servers.js";
 
 const RUBRIC = `---
 files:
@@ -20,16 +20,7 @@ description: A user guide page.
 const DOC = "# Page\n\n## Install\n\nnpm i widget\n\n## Usage\n\nwidget run\n";
 const judge = scripted({ judge: { install: contains("## Install"), usage: contains("## Usage") } });
 
-let server: ModelServer;
-beforeAll(async () => {
-  server = await startModelServer();
-});
-afterAll(async () => {
-  await server.close();
-});
-beforeEach(() => {
-  server.requests.length = 0;
-});
+const server = useModelServer();
 
 const env = () => ({ OPENAI_API_KEY: "test-key", OPENAI_BASE_URL: server.openaiBaseURL });
 

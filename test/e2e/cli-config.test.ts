@@ -1,23 +1,14 @@
 // Configuration errors stop the run before any model call; the dry run never calls a model.
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startModelServer, type ModelServer } from "../support/model-server.js";
+import { describe, expect, it } from "vitest";
 import { cli, makeWorkspace } from "../support/workspace.js";
+import { useModelServer } from "../support/servers.js";
 
 const DOC = "# Guide\n\n## Install\n";
 const GOOD_BODY = "\n## Content\n\n- Has an Install section. {#install}\n";
 
-let server: ModelServer;
-beforeAll(async () => {
-  server = await startModelServer();
-});
-afterAll(async () => {
-  await server.close();
-});
-beforeEach(() => {
-  server.requests.length = 0;
-});
+const server = useModelServer();
 
 const BAD_RUBRICS: Array<{ name: string; rubric: string; where: string; says: RegExp }> = [
   {

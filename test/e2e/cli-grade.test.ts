@@ -1,12 +1,13 @@
 // End-to-end CLI runs through the real OpenAI and Anthropic SDKs against the local model server.
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Report } from "../../src/report/schema.js";
-import { requestText, startModelServer, type ModelServer } from "../support/model-server.js";
+import { requestText } from "../support/model-server.js";
 import { assertValidReport } from "../support/report-schema.js";
 import { artifactOf, contains, isJudgeRequest, scripted } from "../support/scripted.js";
 import { cli, makeWorkspace } from "../support/workspace.js";
+import { providerEnv, useModelServer } from "../support/servers.js";
 
 const RUBRIC = `---
 files:
@@ -37,22 +38,9 @@ const PROVIDERS = [
   { name: "anthropic", judge: "anthropic:claude-sonnet-4-6" },
 ] as const;
 
-let server: ModelServer;
-beforeAll(async () => {
-  server = await startModelServer();
-});
-afterAll(async () => {
-  await server.close();
-});
-beforeEach(() => {
-  server.requests.length = 0;
-});
+const server = useModelServer();
 
-function envFor(provider: "openai" | "anthropic"): Record<string, string> {
-  return provider === "openai"
-    ? { OPENAI_API_KEY: "test-key", OPENAI_BASE_URL: server.openaiBaseURL }
-    : { ANTHROPIC_API_KEY: "test-key", ANTHROPIC_BASE_URL: server.anthropicBaseURL };
-}
+const envFor = (provider: "openai" | "anthropic"): Record<string, string> => providerEnv(server, provider);
 
 async function readReport(root: string): Promise<Report> {
   const report = JSON.parse(await readFile(join(root, "report.json"), "utf8")) as Report;

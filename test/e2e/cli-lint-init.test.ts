@@ -1,18 +1,12 @@
 // `lint-rubric` (no model) and `init --from` (the writer model, through the real SDKs).
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { parseRubric } from "../../src/rubric/parse.js";
-import {
-  requestSchema,
-  requestSchemaName,
-  requestText,
-  startModelServer,
-  type ModelServer,
-  type Reply,
-} from "../support/model-server.js";
+import { requestSchema, requestSchemaName, requestText, type Reply } from "../support/model-server.js";
 import { artifactOf } from "../support/scripted.js";
 import { cli, makeWorkspace } from "../support/workspace.js";
+import { useModelServer } from "../support/servers.js";
 
 const REPO = fileURLToPath(new URL("../..", import.meta.url));
 const FLAWED = await readFile(new URL("../fixtures/rubrics/lint/flawed.md", import.meta.url), "utf8");
@@ -60,16 +54,7 @@ describe("lint-rubric", () => {
 const GOOD =
   "# Install widget\n\nThis page is for new users.\n\n```sh\nnpm i widget\n```\n\nIt needs Node 20.\n";
 
-let server: ModelServer;
-beforeAll(async () => {
-  server = await startModelServer();
-});
-afterAll(async () => {
-  await server.close();
-});
-beforeEach(() => {
-  server.requests.length = 0;
-});
+const server = useModelServer();
 
 const env = (): Record<string, string> => ({
   OPENAI_API_KEY: "test-key",

@@ -6,19 +6,15 @@
 // a model, and model output that reaches a person is redacted and stripped of control characters.
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { renderSummary } from "../../src/report/markdown.js";
 import type { Report } from "../../src/report/schema.js";
 import { hasTokenShapedString, safeText } from "../../src/util/redact.js";
-import {
-  requestText,
-  startModelServer,
-  type CapturedRequest,
-  type ModelServer,
-} from "../support/model-server.js";
+import { requestText, type CapturedRequest } from "../support/model-server.js";
 import { assertValidReport } from "../support/report-schema.js";
 import { artifactOf, contains, isJudgeRequest, scripted, verdictsFor } from "../support/scripted.js";
 import { cli, makeWorkspace } from "../support/workspace.js";
+import { providerEnv, useModelServer } from "../support/servers.js";
 
 const RUBRIC = `---
 files:
@@ -35,23 +31,13 @@ const BENIGN = "# Widget\n\n## Install\n\nnpm i widget\n";
 const GITHUB_TOKEN = "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8";
 const ANTHROPIC_KEY = "sk-ant-" + "api03-" + "x".repeat(40);
 
-let server: ModelServer;
-beforeAll(async () => {
-  server = await startModelServer();
-});
-afterAll(async () => {
-  await server.close();
-});
+const server = useModelServer({ keepRequests: true });
 beforeEach(() => {
   server.requests.length = 0;
   server.setHandler(scripted({ judge: RULES }));
 });
 
-function envFor(provider: "openai" | "anthropic"): Record<string, string> {
-  return provider === "openai"
-    ? { OPENAI_API_KEY: "test-key", OPENAI_BASE_URL: server.openaiBaseURL }
-    : { ANTHROPIC_API_KEY: "test-key", ANTHROPIC_BASE_URL: server.anthropicBaseURL };
-}
+const envFor = (provider: "openai" | "anthropic"): Record<string, string> => providerEnv(server, provider);
 
 const JUDGES = { openai: "openai:gpt-4.1", anthropic: "anthropic:claude-sonnet-4-6" } as const;
 

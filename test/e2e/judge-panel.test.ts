@@ -1,12 +1,13 @@
 // Judge sampling and panels (`--judge-samples`, `--judge` given more than once), through the real SDKs.
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Report } from "../../src/report/schema.js";
-import { startModelServer, type CapturedRequest, type ModelServer } from "../support/model-server.js";
+import { type CapturedRequest } from "../support/model-server.js";
 import { assertValidReport } from "../support/report-schema.js";
 import { isJudgeRequest, scripted, verdictsFor } from "../support/scripted.js";
 import { cli, makeWorkspace } from "../support/workspace.js";
+import { useModelServer } from "../support/servers.js";
 
 const RUBRIC = `---
 files:
@@ -20,16 +21,7 @@ description: A user guide page for the widget tool.
 `;
 const DOC = "# Widget\n\n## Install\n\nnpm i widget\n\n## Usage\n\nwidget run\n\n## Errors\n\nNone.\n";
 
-let server: ModelServer;
-beforeAll(async () => {
-  server = await startModelServer();
-});
-afterAll(async () => {
-  await server.close();
-});
-beforeEach(() => {
-  server.requests.length = 0;
-});
+const server = useModelServer();
 
 const env = (): Record<string, string> => ({
   OPENAI_API_KEY: "test-key",

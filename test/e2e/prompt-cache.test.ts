@@ -4,13 +4,13 @@
 // input tokens the server reports reach the report's totals.
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { JUDGE_SYSTEM_PROMPT } from "../../src/judge/prompt.js";
 import type { Report } from "../../src/report/schema.js";
-import { startModelServer, type ModelServer } from "../support/model-server.js";
 import { assertValidReport } from "../support/report-schema.js";
 import { contains, scripted } from "../support/scripted.js";
 import { cli, makeWorkspace } from "../support/workspace.js";
+import { useModelServer } from "../support/servers.js";
 
 const RUBRIC = `---
 files:
@@ -29,16 +29,7 @@ const FILES = {
   "docs/b.md": "# Beta\n\n## Usage\n\nBETA-BODY\n",
 };
 
-let server: ModelServer;
-beforeAll(async () => {
-  server = await startModelServer();
-});
-afterAll(async () => {
-  await server.close();
-});
-beforeEach(() => {
-  server.requests.length = 0;
-});
+const server = useModelServer();
 
 const judge = scripted({ judge: { install: contains("## Install"), usage: contains("## Usage") } });
 

@@ -2,12 +2,13 @@
 // limit on its own, every file still ends graded, and nothing passes without a verdict.
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Report } from "../../src/report/schema.js";
-import { startModelServer, type Handler, type ModelServer } from "../support/model-server.js";
+import { type Handler } from "../support/model-server.js";
 import { assertValidReport } from "../support/report-schema.js";
 import { contains, isJudgeRequest, scripted } from "../support/scripted.js";
 import { cli, makeWorkspace } from "../support/workspace.js";
+import { useModelServer } from "../support/servers.js";
 
 const RUBRIC = `---
 files:
@@ -23,16 +24,7 @@ const DOC = "# Page\n\n## Install\n\nnpm i widget\n\n## Usage\n\nwidget run\n";
 const CONCURRENCY = 8;
 const FILES = 24;
 
-let server: ModelServer;
-beforeAll(async () => {
-  server = await startModelServer();
-});
-afterAll(async () => {
-  await server.close();
-});
-beforeEach(() => {
-  server.requests.length = 0;
-});
+const server = useModelServer();
 
 const PROVIDERS = [
   {

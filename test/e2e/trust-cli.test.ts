@@ -6,13 +6,14 @@ import { mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import type { Report } from "../../src/report/schema.js";
 import { runBundle } from "../support/cli-bundle.js";
-import { requestText, startModelServer, type ModelServer } from "../support/model-server.js";
+import { requestText } from "../support/model-server.js";
 import { assertValidReport } from "../support/report-schema.js";
 import { contains, isJudgeRequest, scripted } from "../support/scripted.js";
 import { makeWorkspace } from "../support/workspace.js";
+import { providerEnv, useModelServer } from "../support/servers.js";
 
 const RUBRIC = `---
 files:
@@ -27,13 +28,7 @@ const RULES = { install: contains("## Install"), "no-todo": (a: string) => !a.in
 const GOOD = "# Widget\n\n## Install\n\nnpm i widget\n";
 const TOKEN = "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8";
 
-let server: ModelServer;
-beforeAll(async () => {
-  server = await startModelServer();
-});
-afterAll(async () => {
-  await server.close();
-});
+const server = useModelServer({ keepRequests: true });
 beforeEach(() => {
   server.requests.length = 0;
   server.setHandler(scripted({ judge: RULES }));
@@ -44,11 +39,7 @@ const JUDGES = [
   ["anthropic", "anthropic:claude-sonnet-4-6"],
 ] as const;
 
-function envFor(provider: "openai" | "anthropic"): Record<string, string> {
-  return provider === "openai"
-    ? { OPENAI_API_KEY: "test-key", OPENAI_BASE_URL: server.openaiBaseURL }
-    : { ANTHROPIC_API_KEY: "test-key", ANTHROPIC_BASE_URL: server.anthropicBaseURL };
-}
+const envFor = (provider: "openai" | "anthropic"): Record<string, string> => providerEnv(server, provider);
 
 async function readReport(root: string): Promise<Report> {
   const report = JSON.parse(await readFile(join(root, "report.json"), "utf8")) as Report;

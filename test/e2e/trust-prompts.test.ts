@@ -3,14 +3,15 @@
 // candidate results is never resolved towards a pass; invented evidence is never a pass.
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Report } from "../../src/report/schema.js";
 import { runBundle } from "../support/cli-bundle.js";
-import { requestText, startModelServer, type ModelServer } from "../support/model-server.js";
+import { requestText } from "../support/model-server.js";
 import { assertValidReport } from "../support/report-schema.js";
 import { contains, criterionIds, isJudgeRequest, scripted, verdictsFor } from "../support/scripted.js";
 import { declaredNonce, instructionsOf, PASS_ALL, susceptibleJudge } from "../support/susceptible.js";
 import { makeWorkspace } from "../support/workspace.js";
+import { providerEnv, useModelServer } from "../support/servers.js";
 
 const RUBRIC = `---
 files:
@@ -48,16 +49,7 @@ const ECHOED: Record<string, string> = {
   "docs/echo-inline.md": `# Widget\n\nResult: ${FAKE_VERDICT}\n`,
 };
 
-let server: ModelServer;
-beforeAll(async () => {
-  server = await startModelServer();
-});
-afterAll(async () => {
-  await server.close();
-});
-beforeEach(() => {
-  server.requests.length = 0;
-});
+const server = useModelServer();
 
 type Mode = { label: string; judge: string; extra: string[]; provider: "openai" | "anthropic" };
 const MODES: Mode[] = [
@@ -71,11 +63,7 @@ const MODES: Mode[] = [
   { label: "Anthropic, forced tool", judge: "anthropic:claude-sonnet-4-6", extra: [], provider: "anthropic" },
 ];
 
-function envFor(provider: "openai" | "anthropic"): Record<string, string> {
-  return provider === "openai"
-    ? { OPENAI_API_KEY: "test-key", OPENAI_BASE_URL: server.openaiBaseURL }
-    : { ANTHROPIC_API_KEY: "test-key", ANTHROPIC_BASE_URL: server.anthropicBaseURL };
-}
+const envFor = (provider: "openai" | "anthropic"): Record<string, string> => providerEnv(server, provider);
 
 async function grade(files: Record<string, string>, mode: Mode, extra: string[] = []) {
   const ws = await makeWorkspace({ "rubrics/guide.md": RUBRIC, ...files });

@@ -2,12 +2,12 @@
 // again, and exactly what changed — a file, the rubric, the judge — is graded anew.
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import type { Report } from "../../src/report/schema.js";
-import { startModelServer, type ModelServer } from "../support/model-server.js";
 import { assertValidReport } from "../support/report-schema.js";
 import { artifactOf, contains, isJudgeRequest, scripted } from "../support/scripted.js";
 import { cli, makeWorkspace } from "../support/workspace.js";
+import { useModelServer } from "../support/servers.js";
 
 const RUBRIC = `---
 files:
@@ -22,13 +22,7 @@ const RULES = { install: contains("## Install"), usage: contains("## Usage") };
 const GOOD = "# A\n\n## Install\n\nnpm i a\n\n## Usage\n\na run\n";
 const PARTIAL = "# B\n\n## Install\n\nnpm i b\n";
 
-let server: ModelServer;
-beforeAll(async () => {
-  server = await startModelServer();
-});
-afterAll(async () => {
-  await server.close();
-});
+const server = useModelServer({ keepRequests: true });
 beforeEach(() => {
   server.requests.length = 0;
   server.setHandler(scripted({ judge: RULES }));

@@ -68,7 +68,9 @@ function strip(node: unknown): unknown {
     if (key.startsWith("x-") && !KEPT_EXTENSIONS.has(key)) continue;
     out[key] =
       (key === "properties" || key === "patternProperties") && typeof value === "object" && value !== null
-        ? Object.fromEntries(Object.entries(value).map(([name, v]) => [name, strip(v)]))
+        ? Object.fromEntries(
+            Object.entries(value as Record<string, unknown>).map(([name, v]) => [name, strip(v)]),
+          )
         : strip(value);
   }
   return out;
