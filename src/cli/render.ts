@@ -90,7 +90,10 @@ export function renderReport(report: Report): string {
     out.push("", `${name(file.path)} — ${file.result}${reason}`);
     for (const [id, v] of failing) {
       // path:line: so that editors and terminals can jump to the evidence.
-      const at = `${name(file.path)}:${v.line ?? 1}`;
+      const at =
+        v.line === null && v.location !== null
+          ? `${name(file.path)} (${name(v.location)})`
+          : `${name(file.path)}:${v.line ?? 1}`;
       const unverified = v.unverified
         ? " (UNVERIFIED: the judge passed it with a quote that is not in the file)"
         : v.evidence && !v.evidence_verified

@@ -17,6 +17,8 @@ import { mapWithLimit } from "./pool.js";
 import { prepareRun, type Pair } from "./prepare.js";
 import { UnreadableFileError, WriteRefusedError, type FileSink, type FileSource } from "../ports/files.js";
 import type { Clock } from "../ports/clock.js";
+import { renderArtifact, renderFormatOf } from "../render/render.js";
+import { DEFAULT_RENDER_LIMITS, RenderError, type RenderFormat } from "../render/types.js";
 
 export interface RunOptions {
   /** The files to grade (the workspace). */
@@ -154,9 +156,13 @@ async function gradePair(
 ): Promise<FileReport> {
   const { path, rubric } = pair;
   if (!rubric) return skippedFile(path, "(none)", "no_rubric", "no rubric matches this file");
+  const format = renderFormatOf(path);
+  const maxBytes = format
+    ? Math.max(options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES, RENDERED_MAX_FILE_BYTES)
+    : (options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES);
   let bytes: Uint8Array | null;
   try {
-    bytes = await options.workspace.read(path, { maxBytes: options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES });
+    bytes = await options.workspace.read(path, { maxBytes });
   } catch (error) {
     if (!(error instanceof UnreadableFileError)) throw error;
     return skippedFile(
@@ -167,7 +173,9 @@ async function gradePair(
     );
   }
   if (!bytes) return skippedFile(path, rubric.path, "missing", "the file does not exist");
-  const decoded = decodeArtifact(bytes, options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES);
+  const decoded = format
+    ? renderForJudge(format, bytes, options.clock)
+    : decodeArtifact(bytes, options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES);
   if (!decoded.ok) return skippedFile(path, rubric.path, decoded.kind, decoded.reason);
 
   const judgeSpecs = rubric.judge ? [rubric.judge] : defaultJudges(options);
@@ -203,6 +211,7 @@ async function gradePair(
 
   const outcome = await runOutcomeLoop({
     path,
+    ...(format ? { format } : {}),
     rubric,
     original: decoded.text,
     judge,
@@ -248,6 +257,13 @@ function pickWriter(
   if (!options.revise)
     return { writer: null, reason: options.reviseOffReason ?? "revision is off (pass --revise)" };
   if (!rubric.revise) return { writer: null, reason: `${rubric.path} sets revise: false` };
+  if (renderFormatOf(pair.path)) {
+    return {
+      writer: null,
+      reason:
+        "a generated artifact is never rewritten: the failing criteria say what its generator must change",
+    };
+  }
   const protectedReason = protectedPathReason(pair.path);
   if (protectedReason) return { writer: null, reason: protectedReason };
   if (pair.rubricsForPath > 1) {
@@ -344,4 +360,31 @@ function buildReport(
     },
     files,
   };
+}
+
+/**
+ * The size a generated artifact may have on disk: office files are zip containers, larger than the
+ * text they render to; the rendering itself is bounded by the render limits.
+ */
+const RENDERED_MAX_FILE_BYTES = 20 * 1024 * 1024;
+
+/** A generated artifact's rendering, or why it is skipped (beyond a limit, or not of its format). */
+function renderForJudge(
+  format: RenderFormat,
+  bytes: Uint8Array,
+  clock: Clock,
+): { ok: true; text: string } | { ok: false; kind: SkipKind; reason: string } {
+  try {
+    return {
+      ok: true,
+      text: renderArtifact(format, bytes, { ...DEFAULT_RENDER_LIMITS, now: () => clock.now() }).text,
+    };
+  } catch (error) {
+    if (!(error instanceof RenderError)) throw error;
+    return {
+      ok: false,
+      kind: "unrenderable",
+      reason: `the .${format} file cannot be rendered: ${error.message}`,
+    };
+  }
 }

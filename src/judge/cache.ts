@@ -10,7 +10,7 @@ import { JUDGE_SCHEMA_NAME } from "./schema.js";
  * user message, the schema or the verdict validation changes: old entries then simply miss. (The
  * system prompt is hashed into the key as well, so editing it needs no bump.)
  */
-export const VERDICT_CACHE_VERSION = 2;
+export const VERDICT_CACHE_VERSION = 3;
 
 /** Where a CLI run keeps its verdict cache when `--cache` is given without thinking about it. */
 export const DEFAULT_CACHE_DIR = ".rubric-gate/cache";
@@ -21,6 +21,7 @@ const CachedVerdictSchema = z.object({
   explanation: z.string(),
   evidenceVerified: z.boolean(),
   line: z.number().int().positive().nullable(),
+  location: z.string().nullable(),
   unverified: z.boolean().optional(),
   votes: z.object({ pass: z.number().int().nonnegative(), fail: z.number().int().nonnegative() }).optional(),
   uncertain: z.boolean().optional(),
@@ -156,6 +157,7 @@ function fromEntry(stored: unknown, key: string, rubric: Rubric): Grade | null {
       explanation: v.explanation,
       evidenceVerified: v.evidenceVerified,
       line: v.line,
+      location: v.location,
       ...(v.unverified ? { unverified: true } : {}),
       ...(v.votes ? { votes: v.votes } : {}),
       ...(v.uncertain === undefined ? {} : { uncertain: v.uncertain }),

@@ -6,6 +6,7 @@ import {
   type Usage,
 } from "../ports/models.js";
 import { createHash } from "node:crypto";
+import { addressAt } from "../render/render.js";
 import type { Rubric } from "../rubric/types.js";
 import { locateEvidence } from "./evidence.js";
 import {
@@ -25,6 +26,8 @@ export interface CriterionVerdict {
   explanation: string;
   evidenceVerified: boolean;
   line: number | null;
+  /** A short locator of the evidence: `line 12`, `Sheet1!B7`, `slide 3`, `paragraph 12`, `cell 4`. */
+  location: string | null;
   /**
    * The judge said `pass` but its quote is not in the artifact, even after a corrective retry that
    * named it: the verdict is `fail`, and every output says the evidence was unverified.
@@ -199,7 +202,7 @@ function toGrade(rubric: Rubric, artifact: Artifact, answer: JudgeAnswer): Readi
       evidence: given.evidence,
       explanation: given.explanation,
       evidenceVerified: location.verified,
-      line: location.line,
+      ...where(artifact, location.line),
     };
     // An empty quote is allowed (a criterion about an absence); an invented one is not.
     if (given.verdict === "pass" && given.evidence.trim() !== "" && !location.verified) {
@@ -270,4 +273,11 @@ export function judgeCacheKey(rubric: Rubric): string {
     cacheKeys.set(rubric, key);
   }
   return key;
+}
+
+/** The verdict's line and location: a line of a text file, or the address in a rendering (no line). */
+function where(artifact: Artifact, line: number | null): { line: number | null; location: string | null } {
+  if (line === null) return { line: null, location: null };
+  if (artifact.format === undefined) return { line, location: `line ${line}` };
+  return { line: null, location: addressAt(artifact.format, artifact.content, line) };
 }

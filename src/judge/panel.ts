@@ -103,6 +103,7 @@ function mergeGrades(
       explanation: source?.explanation ?? "no member of the panel gave a verdict",
       evidenceVerified: source?.evidenceVerified ?? false,
       line: source?.line ?? null,
+      location: source?.location ?? null,
       ...(source?.unverified ? { unverified: true } : {}),
       votes,
       uncertain,

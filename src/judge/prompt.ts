@@ -1,11 +1,15 @@
 import { randomBytes } from "node:crypto";
+import type { RenderFormat } from "../render/types.js";
 import type { ChatMessage } from "../ports/models.js";
 import type { Rubric } from "../rubric/types.js";
 
 /** The artifact under review: its path and its text. */
 export interface Artifact {
   path: string;
+  /** The text the judge grades: the file itself, or its rendering (SPEC §9). */
   content: string;
+  /** Set when `content` is the rendering of a generated artifact; addresses then locate evidence. */
+  format?: RenderFormat;
 }
 
 /**
@@ -105,7 +109,9 @@ export function buildJudgeMessages(rubric: Rubric, artifact: Artifact, nonce: st
     "The path of the file under review, as a JSON string:",
     pathBlock(nonce, artifact.path),
     "",
-    "The artifact:",
+    artifact.format === undefined
+      ? "The artifact:"
+      : `The artifact, rendered from its ${FORMAT_NAMES[artifact.format]} as text; every piece is under its address (${FORMAT_ADDRESSES[artifact.format]}). Quote evidence from the rendering, address included where it fits:`,
     dataBlock("artifact", nonce, artifact.content),
     "",
     "Grade the artifact against every criterion (ids in brackets).",
@@ -128,3 +134,17 @@ export function correctiveMessage(nonce: string, feedback: string, instruction: 
     ].join("\n"),
   };
 }
+
+const FORMAT_NAMES: Record<RenderFormat, string> = {
+  xlsx: "spreadsheet (.xlsx)",
+  docx: "document (.docx)",
+  pptx: "deck (.pptx)",
+  ipynb: "notebook (.ipynb)",
+};
+
+const FORMAT_ADDRESSES: Record<RenderFormat, string> = {
+  xlsx: "Sheet!B7 = shown value [formula]",
+  docx: "(paragraph N)",
+  pptx: "## slide N",
+  ipynb: "## cell N",
+};

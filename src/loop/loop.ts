@@ -1,6 +1,8 @@
 import type { CallRecord, CriterionVerdict, Grade, Judge } from "../judge/judge.js";
+import type { Artifact } from "../judge/prompt.js";
 import { isInterruption } from "../ports/models.js";
 import type { FileResult, FileReport } from "../report/schema.js";
+import type { RenderFormat } from "../render/types.js";
 import type { Rubric } from "../rubric/types.js";
 import { applyEdits } from "../writer/edits.js";
 import { checkRevision, type Rejection } from "../writer/safety.js";
@@ -9,6 +11,8 @@ import { scoreVerdicts } from "./score.js";
 
 export interface LoopInput {
   path: string;
+  /** Set when `original` is the rendering of a generated artifact (never revised). */
+  format?: RenderFormat;
   rubric: Rubric;
   original: string;
   judge: Judge;
@@ -104,11 +108,7 @@ export async function runOutcomeLoop(input: LoopInput): Promise<LoopOutcome> {
 async function gradeOriginal(input: LoopInput, steps: Step[]): Promise<Version | Stop> {
   const halt = stopped(input);
   if (halt) return interrupted(halt);
-  const grade = await input.judge.grade(
-    input.rubric,
-    { path: input.path, content: input.original },
-    input.signal,
-  );
+  const grade = await input.judge.grade(input.rubric, artifactOf(input, input.original), input.signal);
   const step = gradedStep(input.rubric, grade, { version: "original", content: input.original, from: null });
   steps.push(step);
   if (grade.kind === "error" || step.scored === null) return judgeFailed(grade, input.signal);
@@ -213,7 +213,7 @@ async function reviseOnce(
     return interrupted(halted);
   }
   const { content } = proposed;
-  const grade = await input.judge.grade(rubric, { path: input.path, content }, input.signal);
+  const grade = await input.judge.grade(rubric, artifactOf(input, content), input.signal);
   const step = gradedStep(rubric, grade, {
     version: "revision",
     content,
@@ -324,9 +324,20 @@ function judgeFailed(grade: Grade, signal: AbortSignal | undefined): Stop {
 }
 
 function missingVerdict(): CriterionVerdict {
-  return { verdict: "fail", evidence: "", explanation: "no verdict", evidenceVerified: false, line: null };
+  return {
+    verdict: "fail",
+    evidence: "",
+    explanation: "no verdict",
+    evidenceVerified: false,
+    line: null,
+    location: null,
+  };
 }
 
 function sameSet(a: string[], b: string[]): boolean {
   return a.length === b.length && a.every((id) => b.includes(id));
+}
+
+function artifactOf(input: LoopInput, content: string): Artifact {
+  return { path: input.path, content, ...(input.format ? { format: input.format } : {}) };
 }

@@ -131,6 +131,7 @@ function iterationOf(rubric: Rubric, step: Step, index: number): IterationReport
           explanation: v.explanation,
           evidence_verified: v.evidenceVerified,
           line: v.line,
+          location: v.location,
           advisory: advisory.has(id),
           ...(v.unverified ? { unverified: true } : {}),
           ...(v.votes ? { votes: v.votes, uncertain: v.uncertain ?? false } : {}),

@@ -64,7 +64,11 @@ export function buildAnnotations(report: Report, options: AnnotationOptions = {}
           TITLE_MAX,
         ),
         message: safeText(
-          unverified ? `${explanation}\n(The judge's quote was not found in the file.)` : explanation,
+          [
+            explanation,
+            ...(verdict.line === null && verdict.location !== null ? [`(at ${verdict.location})`] : []),
+            ...(unverified ? ["(The judge's quote was not found in the file.)"] : []),
+          ].join("\n"),
           MESSAGE_MAX,
         ),
       };

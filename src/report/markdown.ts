@@ -244,12 +244,12 @@ function renderCriteria(iteration: IterationReport): string {
   const lines = [
     `Verdicts of iteration ${iteration.index} (${iteration.kind}):`,
     "",
-    "| Criterion | Verdict | Advisory | Explanation | Evidence line |",
+    "| Criterion | Verdict | Advisory | Explanation | Where |",
     "| --- | --- | --- | --- | --- |",
   ];
   for (const [id, verdict] of Object.entries(iteration.verdicts)) {
     const unverified = verdict.evidence !== "" && !verdict.evidence_verified;
-    const where = verdict.line === null ? "—" : String(verdict.line);
+    const where = verdict.location === null ? "—" : escapeCell(verdict.location, 80);
     const evidence = unverified
       ? `${where} (quote not found in the file: “${escapeCell(verdict.evidence, EVIDENCE_MAX)}”)`
       : where;

@@ -30,6 +30,11 @@ export const VerdictSchema = z.object({
   evidence_verified: z.boolean(),
   /** 1-based line of the evidence in the graded version, or null when there is none to locate. */
   line: z.number().int().positive().nullable(),
+  /**
+   * A short locator of the evidence (SPEC §5): `line 12` in a text file, the address in a rendered
+   * artifact (`Sheet1!B7`, `slide 3`, `paragraph 12`, `cell 4`); null when there is none.
+   */
+  location: z.string().nullable(),
   advisory: z.boolean(),
   /**
    * The judge passed the criterion with a quote that does not occur in the file, even after a retry that
@@ -88,6 +93,7 @@ export const SKIP_KINDS = [
   "binary",
   "not_utf8",
   "no_judge",
+  "unrenderable",
 ] as const;
 export const SkipKindSchema = z.enum(SKIP_KINDS);
 export type SkipKind = z.infer<typeof SkipKindSchema>;

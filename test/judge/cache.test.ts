@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createFileVerdictStore } from "../../src/fs/verdict-store.js";
 import {
   createMemoryVerdictStore,
+  VERDICT_CACHE_VERSION,
   verdictCacheKey,
   withVerdictCache,
   type CachedGrade,
@@ -22,8 +23,22 @@ function rubric(body = "- Has a title. {#title}\n- Has an example. {#example}\n"
 const graded: Grade = {
   kind: "graded",
   verdicts: {
-    title: { verdict: "pass", evidence: "# T", explanation: "ok", evidenceVerified: true, line: 1 },
-    example: { verdict: "fail", evidence: "", explanation: "none", evidenceVerified: false, line: null },
+    title: {
+      verdict: "pass",
+      evidence: "# T",
+      explanation: "ok",
+      evidenceVerified: true,
+      line: 1,
+      location: "line 1",
+    },
+    example: {
+      verdict: "fail",
+      evidence: "",
+      explanation: "none",
+      evidenceVerified: false,
+      line: null,
+      location: null,
+    },
   },
   applicable: true,
   summary: "s",
@@ -107,7 +122,7 @@ describe("withVerdictCache", () => {
     const r = rubric();
     const key = verdictCacheKey({ judge: "openai:m", rubricHash: r.hash, path: "a", content: "x" });
     const entry = (over: Partial<CachedGrade>): CachedGrade => ({
-      version: 2,
+      version: VERDICT_CACHE_VERSION,
       key,
       judge: "openai:m",
       rubric: r.path,

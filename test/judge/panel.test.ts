@@ -29,6 +29,7 @@ function graded(title: "pass" | "fail", example: "pass" | "fail", applicable = t
     explanation: `${verdict} by this member`,
     evidenceVerified: verdict === "pass",
     line: verdict === "pass" ? 1 : null,
+    location: verdict === "pass" ? "line 1" : null,
   });
   return {
     grade: () =>

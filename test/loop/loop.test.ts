@@ -45,6 +45,7 @@ function sectionJudge(seen: string[] = []): Judge {
           explanation: pass ? "present" : `no ${heading} heading`,
           evidenceVerified: pass,
           line: null,
+          location: null,
         };
       }
       return Promise.resolve({

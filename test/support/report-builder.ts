@@ -23,6 +23,10 @@ export function verdict(seed: VerdictSeed): VerdictReport {
     line: failing ? null : 1,
     advisory: false,
     ...base,
+    location:
+      base.location !== undefined
+        ? base.location
+        : locationOf(base.line === undefined ? (failing ? null : 1) : base.line),
   };
 }
 
@@ -126,4 +130,8 @@ export function report(files: FileReport[], seed: Partial<Report> = {}): Report 
     files,
     ...seed,
   });
+}
+
+function locationOf(line: number | null): string | null {
+  return line === null ? null : `line ${line}`;
 }

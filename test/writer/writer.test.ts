@@ -116,6 +116,7 @@ describe("the writer's prompt", () => {
             explanation: hostile,
             evidenceVerified: false,
             line: null,
+            location: null,
           },
         },
       ],

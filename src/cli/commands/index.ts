@@ -2,6 +2,7 @@ import type { Subcommand } from "../command.js";
 import { calibrateCommand } from "./calibrate.js";
 import { initCommand } from "./init.js";
 import { lintRubricCommand } from "./lint-rubric.js";
+import { renderCommand } from "./render.js";
 
 export type { Subcommand } from "../command.js";
 
@@ -10,4 +11,5 @@ export const SUBCOMMANDS: Record<string, Subcommand> = {
   calibrate: calibrateCommand,
   "lint-rubric": lintRubricCommand,
   init: initCommand,
+  render: renderCommand,
 };

@@ -1,0 +1,62 @@
+import { unzipSync, type UnzipFileInfo } from "fflate";
+import { RenderError, type RenderLimits } from "./types.js";
+
+/**
+ * The entries of an OOXML container, inflated only after their declared sizes pass the limits
+ * (entry count, total uncompressed bytes, compression ratio), so a zip bomb is refused before it
+ * expands. Only entries `wanted` are inflated; the declared size is checked again after inflating.
+ */
+export function readZip(
+  bytes: Uint8Array,
+  limits: RenderLimits,
+  wanted: (name: string) => boolean,
+): Map<string, Uint8Array> {
+  let entries = 0;
+  let total = 0;
+  const declared = new Map<string, number>();
+  const filter = (file: UnzipFileInfo): boolean => {
+    entries++;
+    if (entries > limits.maxEntries) {
+      throw new RenderError("limit", `the file holds more than ${limits.maxEntries} zip entries`);
+    }
+    if (!wanted(file.name)) return false;
+    if (file.originalSize / Math.max(1, file.size) > limits.maxRatio) {
+      throw new RenderError(
+        "limit",
+        `the zip entry ${JSON.stringify(file.name)} expands ${Math.round(file.originalSize / Math.max(1, file.size))}-fold (limit ${limits.maxRatio})`,
+      );
+    }
+    total += file.originalSize;
+    if (total > limits.maxUncompressedBytes) {
+      throw new RenderError(
+        "limit",
+        `the file expands to more than ${limits.maxUncompressedBytes} bytes uncompressed`,
+      );
+    }
+    declared.set(file.name, file.originalSize);
+    return true;
+  };
+  let files: Record<string, Uint8Array>;
+  try {
+    files = unzipSync(bytes, { filter });
+  } catch (error) {
+    if (error instanceof RenderError) throw error;
+    throw new RenderError(
+      "malformed",
+      `the file is not a readable zip container (${(error as Error).message})`,
+    );
+  }
+  const out = new Map<string, Uint8Array>();
+  for (const [name, data] of Object.entries(files)) {
+    if (data.length !== declared.get(name)) {
+      throw new RenderError("malformed", `the zip entry ${JSON.stringify(name)} is not the size it declares`);
+    }
+    out.set(name, data);
+  }
+  return out;
+}
+
+export function text(entries: Map<string, Uint8Array>, name: string): string | null {
+  const data = entries.get(name);
+  return data === undefined ? null : new TextDecoder("utf-8").decode(data);
+}

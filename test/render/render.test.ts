@@ -1,0 +1,157 @@
+// Renderings of real office files written by generator libraries (exceljs, docx, pptxgenjs), and the
+// hostile-file limits, each with a file built to break it.
+import { zipSync } from "fflate";
+import { describe, expect, it } from "vitest";
+import { addressAt, renderArtifact, renderFormatOf } from "../../src/render/render.js";
+import { DEFAULT_RENDER_LIMITS, RenderError, type RenderLimits } from "../../src/render/types.js";
+import { deck, dcfWorkbook, notebook, reportDocument } from "../support/office.js";
+
+const limits = (over: Partial<RenderLimits> = {}): RenderLimits => ({
+  ...DEFAULT_RENDER_LIMITS,
+  now: () => Date.now(),
+  ...over,
+});
+
+function refusal(run: () => unknown): RenderError {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof RenderError) return error;
+    throw error;
+  }
+  throw new Error("rendered, but a limit should have refused it");
+}
+
+describe("renderings (SPEC §9)", () => {
+  it("a workbook: sheets, hidden sheets, used ranges, defined names, shown values and formulas", async () => {
+    const { text } = renderArtifact("xlsx", await dcfWorkbook({ terminalGrowth: 0.02 }), limits());
+    expect(text).toContain("# Workbook: 3 sheets (Assumptions, DCF, Scratch)");
+    expect(text).toContain("- WACC = Assumptions!$B$6");
+    expect(text).toContain('## Sheet "Assumptions" — used range A1:C6');
+    expect(text).toContain("Assumptions!B5 = 2.0% (0.02)");
+    expect(text).toContain("Assumptions!C5 = Long-term GDP growth 2.0%");
+    expect(text).toContain("Assumptions!B6 = 8.5% (0.085) [formula =B2*B4+B3*(1-B4)]");
+    expect(text).toContain("DCF!D3 = 1900 [formula =D2*(1+Assumptions!B5)/(Assumptions!B6-Assumptions!B5)]");
+    expect(text).toContain('## Sheet "Scratch" (hidden)');
+    // Deterministic: the same bytes render the same text.
+    const bytes = await dcfWorkbook({ terminalGrowth: 0.02 });
+    expect(renderArtifact("xlsx", bytes, limits()).text).toBe(renderArtifact("xlsx", bytes, limits()).text);
+  });
+
+  it("a document: numbered paragraphs, headings, lists, tables, tracked changes and comments", async () => {
+    const { text } = renderArtifact("docx", await reportDocument({ withRisks: true }), limits());
+    expect(text).toContain("(paragraph 1) # Quarterly report");
+    expect(text).toContain("(paragraph 2) # Summary");
+    expect(text).toContain("(paragraph 3) Revenue grew 12% over the quarter.");
+    expect(text).toContain("  [comment by Reviewer: Source?]");
+    expect(text).toContain("(paragraph 4) Margins were {-flat-}{+up 2 points+}.");
+    expect(text).toContain("(paragraph 6) - Currency exposure in the EU segment.");
+    expect(text).toContain("(table 1)\n| Metric | Q3 |\n| Revenue | 1.2M |");
+  });
+
+  it("a deck: slides in order with titles, text, tables and speaker notes", async () => {
+    const { text } = renderArtifact("pptx", await deck({ withAgenda: true }), limits());
+    expect(text).toContain("# Deck: 3 slides");
+    expect(text).toContain("## slide 1\nLaunch plan");
+    expect(text).toContain(
+      "## slide 2\nAgenda: scope, dates, owners\nSpeaker notes:\n  Mention the hiring freeze.",
+    );
+    expect(text).toContain("## slide 3\n[table]\n| Owner | Date |\n| Ann | 2027-03-01 |");
+  });
+
+  it("a notebook: cells with their sources, outputs and errors (no terminal colour codes)", () => {
+    const { text } = renderArtifact("ipynb", notebook(), limits());
+    expect(text).toContain("## cell 1 (markdown)\n# Churn analysis");
+    expect(text).toContain("## cell 2 (code)\ndf = load()\ndf.churn.mean()\n### output\n0.042");
+    expect(text).toContain("NameError: name 'plot' is not defined");
+    expect(text).not.toContain("\u001b[");
+  });
+
+  it("locates evidence by its address", async () => {
+    const xlsx = renderArtifact("xlsx", await dcfWorkbook({ terminalGrowth: 0.02 }), limits()).text;
+    const line = (text: string, needle: string) => text.split("\n").findIndex((l) => l.includes(needle)) + 1;
+    expect(addressAt("xlsx", xlsx, line(xlsx, "Terminal growth"))).toBe("Assumptions!A5");
+    expect(addressAt("xlsx", xlsx, line(xlsx, "# Workbook"))).toBeNull();
+    const docx = renderArtifact("docx", await reportDocument({ withRisks: true }), limits()).text;
+    expect(addressAt("docx", docx, line(docx, "Revenue grew"))).toBe("paragraph 3");
+    const pptx = renderArtifact("pptx", await deck({ withAgenda: true }), limits()).text;
+    expect(addressAt("pptx", pptx, line(pptx, "hiring freeze"))).toBe("slide 2");
+    const ipynb = renderArtifact("ipynb", notebook(), limits()).text;
+    expect(addressAt("ipynb", ipynb, line(ipynb, "0.042"))).toBe("cell 2");
+    expect(renderFormatOf("out/Model.XLSX")).toBe("xlsx");
+    expect(renderFormatOf("docs/guide.md")).toBeNull();
+  });
+});
+
+describe("hostile files are refused within the limits, never expanded", () => {
+  const workbookXml = new TextEncoder().encode('<workbook xmlns="x"><sheets/></workbook>');
+
+  it("a zip bomb: an entry that expands far beyond its compressed size", () => {
+    const bomb = zipSync(
+      { "xl/workbook.xml": workbookXml, "xl/worksheets/sheet1.xml": new Uint8Array(30 * 1024 * 1024) },
+      { level: 9 },
+    );
+    expect(bomb.length).toBeLessThan(200_000);
+    const error = refusal(() => renderArtifact("xlsx", bomb, limits()));
+    expect(error.kind).toBe("limit");
+    expect(error.message).toMatch(/expands \d+-fold \(limit 200\)/);
+  });
+
+  it("too many entries, and too many bytes in all", () => {
+    const many: Record<string, Uint8Array> = { "xl/workbook.xml": workbookXml };
+    for (let i = 0; i < 120; i++) many[`xl/media/image${i}.png`] = new Uint8Array([i]);
+    expect(
+      refusal(() => renderArtifact("xlsx", zipSync(many), limits({ maxEntries: 100 }))).message,
+    ).toContain("more than 100 zip entries");
+    const big = zipSync(
+      {
+        "xl/workbook.xml": workbookXml,
+        "xl/worksheets/sheet1.xml": new TextEncoder().encode("<x>" + "a1b2c3d4".repeat(20_000) + "</x>"),
+      },
+      { level: 0 },
+    );
+    expect(
+      refusal(() => renderArtifact("xlsx", big, limits({ maxUncompressedBytes: 100_000 }))).message,
+    ).toContain("more than 100000 bytes uncompressed");
+  });
+
+  it("an XML document type declaration (external entities, entity expansion) is refused", () => {
+    const xxe = new TextEncoder().encode(
+      '<?xml version="1.0"?><!DOCTYPE w [<!ENTITY x SYSTEM "file:///etc/passwd">]><workbook><sheets><sheet name="&x;"/></sheets></workbook>',
+    );
+    const error = refusal(() => renderArtifact("xlsx", zipSync({ "xl/workbook.xml": xxe }), limits()));
+    expect(error).toMatchObject({ kind: "malformed" });
+    expect(error.message).toContain("document type declaration");
+  });
+
+  it("not a container of its format, and a rendering over the size the judge may be sent", async () => {
+    expect(refusal(() => renderArtifact("docx", new TextEncoder().encode("plain text"), limits())).kind).toBe(
+      "malformed",
+    );
+    expect(
+      refusal(() => renderArtifact("pptx", zipSync({ "a.txt": workbookXml }), limits())).message,
+    ).toContain("not a deck");
+    const bytes = await dcfWorkbook({ terminalGrowth: 0.02 });
+    expect(refusal(() => renderArtifact("xlsx", bytes, limits({ maxChars: 100 }))).message).toContain(
+      "over the limit of 100",
+    );
+  });
+
+  it("a rendering that runs out of time stops between pieces", () => {
+    let t = 0;
+    const slow = limits({ timeMs: 5, now: () => (t += 10) });
+    expect(
+      refusal(() =>
+        renderArtifact(
+          "xlsx",
+          zipSync({
+            "xl/workbook.xml": new TextEncoder().encode(
+              '<workbook><sheets><sheet name="A" r:id="r1"/></sheets></workbook>',
+            ),
+          }),
+          slow,
+        ),
+      ).message,
+    ).toContain("took longer than");
+  });
+});
