@@ -2,8 +2,9 @@ import { buildJudgeMessages, JUDGE_SYSTEM_PROMPT } from "../judge/prompt.js";
 import { judgeJsonSchema } from "../judge/schema.js";
 import { estimateCostUsd, type PriceTable } from "./pricing.js";
 import type { ConfigProblem } from "../rubric/types.js";
-import { decodeArtifact, DEFAULT_MAX_FILE_BYTES } from "./decode.js";
-import { UnreadableFileError, type FileSource } from "../ports/files.js";
+import type { FileSource } from "../ports/files.js";
+import type { Clock } from "../ports/clock.js";
+import { readArtifact } from "./artifact.js";
 import { prepareRun } from "./prepare.js";
 
 export interface PlanEntry {
@@ -51,6 +52,7 @@ export async function planRun(options: {
   judgeSamples?: number;
   maxFileBytes?: number;
   prices?: PriceTable;
+  clock?: Clock;
   /** Why a model could not be used in a real run (its key is missing), or null. */
   keyProblem?: (spec: string) => string | null;
 }): Promise<Plan> {
@@ -81,23 +83,17 @@ export async function planRun(options: {
     };
     entries.push(entry);
     if (!rubric) continue;
-    const maxBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
-    let bytes: Uint8Array | null;
-    try {
-      bytes = await options.workspace.read(pair.path, { maxBytes });
-    } catch (error) {
-      if (!(error instanceof UnreadableFileError)) throw error;
-      entry.skipped = error.message;
+    // Renderings time out on the wall clock; the dry run has no other use for a clock.
+    const read = await readArtifact(options.workspace, pair.path, {
+      ...(options.maxFileBytes === undefined ? {} : { maxFileBytes: options.maxFileBytes }),
+      clock: options.clock ?? WALL_CLOCK,
+    });
+    if (!read.ok) {
+      entry.skipped = read.reason;
       continue;
     }
-    const decoded = bytes
-      ? decodeArtifact(bytes, maxBytes)
-      : ({ ok: false, reason: "the file does not exist" } as const);
-    if (!decoded.ok) {
-      entry.skipped = decoded.reason;
-      continue;
-    }
-    const messages = buildJudgeMessages(rubric, { path: pair.path, content: decoded.text }, "0".repeat(24));
+    const artifact = { path: pair.path, content: read.text, ...(read.format ? { format: read.format } : {}) };
+    const messages = buildJudgeMessages(rubric, artifact, "0".repeat(24));
     entry.promptChars =
       JUDGE_SYSTEM_PROMPT.length +
       messages.reduce((n, m) => n + m.content.length, 0) +
@@ -142,3 +138,8 @@ export async function planRun(options: {
     costUsd: graded.length === 0 ? 0 : costUsd,
   };
 }
+
+const WALL_CLOCK: Clock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};

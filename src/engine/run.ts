@@ -10,15 +10,14 @@ import { REPORT_VERSION, type FileReport, type Report, type SkipKind } from "../
 import type { ConfigProblem, Rubric } from "../rubric/types.js";
 import { protectedPathReason } from "../writer/safety.js";
 import { createWriter, type Writer } from "../writer/writer.js";
-import { decodeArtifact, DEFAULT_MAX_FILE_BYTES } from "./decode.js";
 import { decideGate } from "../report/gate.js";
 import { Meter } from "./meter.js";
 import { mapWithLimit } from "./pool.js";
 import { prepareRun, type Pair } from "./prepare.js";
-import { UnreadableFileError, WriteRefusedError, type FileSink, type FileSource } from "../ports/files.js";
+import { WriteRefusedError, type FileSink, type FileSource } from "../ports/files.js";
 import type { Clock } from "../ports/clock.js";
-import { renderArtifact, renderFormatOf } from "../render/render.js";
-import { DEFAULT_RENDER_LIMITS, RenderError, type RenderFormat } from "../render/types.js";
+import { renderFormatOf } from "../render/render.js";
+import { readArtifact } from "./artifact.js";
 
 export interface RunOptions {
   /** The files to grade (the workspace). */
@@ -156,27 +155,9 @@ async function gradePair(
 ): Promise<FileReport> {
   const { path, rubric } = pair;
   if (!rubric) return skippedFile(path, "(none)", "no_rubric", "no rubric matches this file");
-  const format = renderFormatOf(path);
-  const maxBytes = format
-    ? Math.max(options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES, RENDERED_MAX_FILE_BYTES)
-    : (options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES);
-  let bytes: Uint8Array | null;
-  try {
-    bytes = await options.workspace.read(path, { maxBytes });
-  } catch (error) {
-    if (!(error instanceof UnreadableFileError)) throw error;
-    return skippedFile(
-      path,
-      rubric.path,
-      error.kind === "too_large" ? "too_large" : "unreadable",
-      error.message,
-    );
-  }
-  if (!bytes) return skippedFile(path, rubric.path, "missing", "the file does not exist");
-  const decoded = format
-    ? renderForJudge(format, bytes, options.clock)
-    : decodeArtifact(bytes, options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES);
-  if (!decoded.ok) return skippedFile(path, rubric.path, decoded.kind, decoded.reason);
+  const read = await readArtifact(options.workspace, path, options);
+  if (!read.ok) return skippedFile(path, rubric.path, read.kind, read.reason);
+  const { bytes, format } = read;
 
   const judgeSpecs = rubric.judge ? [rubric.judge] : defaultJudges(options);
   if (judgeSpecs.length === 0) {
@@ -213,7 +194,7 @@ async function gradePair(
     path,
     ...(format ? { format } : {}),
     rubric,
-    original: decoded.text,
+    original: read.text,
     judge,
     writer,
     reviseOffReason: reason,
@@ -224,11 +205,11 @@ async function gradePair(
   const { bestContent } = outcome;
   const loop = loopReport(rubric, outcome, options.prices);
   const diff = loop.changed
-    ? createTwoFilesPatch(`a/${path}`, `b/${path}`, decoded.text, bestContent, "", "")
+    ? createTwoFilesPatch(`a/${path}`, `b/${path}`, read.text, bestContent, "", "")
     : null;
   let written = false;
   if (loop.changed && loop.result !== "grader_error") {
-    revisions.set(path, { original: decoded.text, revised: bestContent, rubric: rubric.path });
+    revisions.set(path, { original: read.text, revised: bestContent, rubric: rubric.path });
     if (options.sink) {
       try {
         await options.sink.write(path, new TextEncoder().encode(bestContent), bytes);
@@ -360,31 +341,4 @@ function buildReport(
     },
     files,
   };
-}
-
-/**
- * The size a generated artifact may have on disk: office files are zip containers, larger than the
- * text they render to; the rendering itself is bounded by the render limits.
- */
-const RENDERED_MAX_FILE_BYTES = 20 * 1024 * 1024;
-
-/** A generated artifact's rendering, or why it is skipped (beyond a limit, or not of its format). */
-function renderForJudge(
-  format: RenderFormat,
-  bytes: Uint8Array,
-  clock: Clock,
-): { ok: true; text: string } | { ok: false; kind: SkipKind; reason: string } {
-  try {
-    return {
-      ok: true,
-      text: renderArtifact(format, bytes, { ...DEFAULT_RENDER_LIMITS, now: () => clock.now() }).text,
-    };
-  } catch (error) {
-    if (!(error instanceof RenderError)) throw error;
-    return {
-      ok: false,
-      kind: "unrenderable",
-      reason: `the .${format} file cannot be rendered: ${error.message}`,
-    };
-  }
 }

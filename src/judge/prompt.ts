@@ -139,6 +139,7 @@ const FORMAT_NAMES: Record<RenderFormat, string> = {
   xlsx: "spreadsheet (.xlsx)",
   docx: "document (.docx)",
   pptx: "deck (.pptx)",
+  pdf: "PDF",
   ipynb: "notebook (.ipynb)",
 };
 
@@ -146,5 +147,6 @@ const FORMAT_ADDRESSES: Record<RenderFormat, string> = {
   xlsx: "Sheet!B7 = shown value [formula]",
   docx: "(paragraph N)",
   pptx: "## slide N",
+  pdf: "## page N",
   ipynb: "## cell N",
 };

@@ -40,7 +40,9 @@ export function renderPptx(bytes: Uint8Array, limits: RenderLimits): string {
     const notesXml = notesPart === undefined ? null : text(entries, notesPart);
     if (notesPart !== undefined && notesXml !== null) {
       const notes = findAll(parseXml(notesXml, notesPart), "p:sp")
-        .filter((sp) => placeholderType(sp) === "body")
+        // The notes text: a body placeholder (PowerPoint, pptxgenjs) or a plain text box (LibreOffice);
+        // never the slide's thumbnail, number, header, footer or date.
+        .filter((sp) => !NOTES_CHROME.has(placeholderType(sp) ?? ""))
         .flatMap(paragraphs)
         .filter((t) => t.trim() !== "");
       if (notes.length > 0) lines.push("Speaker notes:", ...notes.map((t) => `  ${t}`));
@@ -97,3 +99,5 @@ function paragraphs(shape: XmlNode): string[] {
       .join(""),
   );
 }
+
+const NOTES_CHROME = new Set(["sldImg", "sldNum", "hdr", "ftr", "dt"]);

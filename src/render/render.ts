@@ -1,5 +1,6 @@
 import { renderDocx } from "./docx.js";
 import { renderIpynb } from "./ipynb.js";
+import { renderPdf } from "./pdf.js";
 import { renderPptx } from "./pptx.js";
 import {
   RENDER_FORMATS,
@@ -10,12 +11,14 @@ import {
 } from "./types.js";
 import { renderXlsx } from "./xlsx.js";
 
-const RENDERERS: Record<RenderFormat, (bytes: Uint8Array, limits: RenderLimits) => string> = {
-  xlsx: renderXlsx,
-  docx: renderDocx,
-  pptx: renderPptx,
-  ipynb: renderIpynb,
-};
+const RENDERERS: Record<RenderFormat, (bytes: Uint8Array, limits: RenderLimits) => string | Promise<string>> =
+  {
+    xlsx: renderXlsx,
+    docx: renderDocx,
+    pptx: renderPptx,
+    pdf: renderPdf,
+    ipynb: renderIpynb,
+  };
 
 /** The rendered format of a path, by extension; null for a file graded as text. */
 export function renderFormatOf(path: string): RenderFormat | null {
@@ -24,8 +27,12 @@ export function renderFormatOf(path: string): RenderFormat | null {
 }
 
 /** Renders a file for the judge; a file beyond a limit or not of its format is a `RenderError`. */
-export function renderArtifact(format: RenderFormat, bytes: Uint8Array, limits: RenderLimits): Rendering {
-  const text = RENDERERS[format](bytes, limits);
+export async function renderArtifact(
+  format: RenderFormat,
+  bytes: Uint8Array,
+  limits: RenderLimits,
+): Promise<Rendering> {
+  const text = await RENDERERS[format](bytes, limits);
   if (text.length > limits.maxChars) {
     throw new RenderError(
       "limit",
@@ -52,5 +59,6 @@ const ADDRESS: Record<RenderFormat, (line: string) => string | null> = {
   xlsx: (line) => /^((?:'(?:[^']|'')+'|[^\s!']+)![A-Z]+[0-9]+) = /.exec(line)?.[1] ?? null,
   docx: (line) => /^\((paragraph \d+|table \d+)\) ?/.exec(line)?.[1] ?? null,
   pptx: (line) => /^## (slide \d+)\b/.exec(line)?.[1] ?? null,
+  pdf: (line) => /^## (page \d+)\b/.exec(line)?.[1] ?? null,
   ipynb: (line) => /^## (cell \d+)\b/.exec(line)?.[1] ?? null,
 };

@@ -1,5 +1,5 @@
 /** The formats rubric-gate renders to text for the judge (SPEC §9). */
-export const RENDER_FORMATS = ["xlsx", "docx", "pptx", "ipynb"] as const;
+export const RENDER_FORMATS = ["xlsx", "docx", "pptx", "pdf", "ipynb"] as const;
 export type RenderFormat = (typeof RENDER_FORMATS)[number];
 
 /** A faithful, deterministic text view of a file, every piece under its address. */

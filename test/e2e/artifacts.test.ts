@@ -7,7 +7,7 @@ import { zipSync } from "fflate";
 import { describe, expect, it } from "vitest";
 import type { Report } from "../../src/report/schema.js";
 import { requestSchemaName, requestText } from "../support/model-server.js";
-import { dcfWorkbook, deck, notebook, reportDocument } from "../support/office.js";
+import { dcfWorkbook, deck, notebook, pdfOfPages, reportDocument } from "../support/office.js";
 import { assertValidReport } from "../support/report-schema.js";
 import { scripted } from "../support/scripted.js";
 import { providerEnv, useModelServer } from "../support/servers.js";
@@ -61,6 +61,11 @@ const judge = scripted({
               explanation: "this slide should be an agenda",
               verdict: "fail",
             };
+      } else if (id === "owner") {
+        const line = lineWith("Owner:");
+        criteria[id] = line
+          ? { evidence: line, explanation: "named", verdict: "pass" }
+          : { evidence: lineWith("Rehearse"), explanation: "the actions have no owner", verdict: "fail" };
       } else if (id === "no-errors") {
         const line = lineWith("Error:");
         criteria[id] = line
@@ -185,6 +190,19 @@ describe("a generated document, deck and notebook are located at paragraph, slid
     });
   });
 
+  it("PDF → page", async () => {
+    const rubric = `---\nfiles: ["out/*.pdf"]\ndescription: An incident review.\n---\n\n- Names an owner for the actions. {#owner}\n`;
+    const pdf = await pdfOfPages([
+      "Incident review\nThe outage lasted 42 minutes.",
+      "Actions\nRehearse the failover.",
+    ]);
+    const { report } = await grade({ "rubrics/r.md": rubric, "out/review.pdf": pdf }, "anthropic");
+    expect(report.files[0]!.iterations[0]!.verdicts["owner"]).toMatchObject({
+      verdict: "fail",
+      location: "page 2",
+    });
+  });
+
   it("notebook → cell", async () => {
     const rubric = `---\nfiles: ["analysis/*.ipynb"]\ndescription: An analysis notebook.\n---\n\n- Every cell ran without an error. {#no-errors}\n`;
     const { report } = await grade({ "rubrics/r.md": rubric, "analysis/churn.ipynb": notebook() }, "openai");
@@ -192,6 +210,30 @@ describe("a generated document, deck and notebook are located at paragraph, slid
       verdict: "fail",
       location: "cell 3",
     });
+  });
+});
+
+describe("--dry-run counts the rendering", () => {
+  it("estimates from the text the judge would get; a file beyond a limit is listed as skipped", async () => {
+    const workbook = await dcfWorkbook({ terminalGrowth: 0.02 });
+    const ws = await makeWorkspace({
+      "rubrics/dcf.md": DCF_RUBRIC,
+      "models/dcf.xlsx": workbook,
+      "models/bomb.xlsx": zipSync({ "xl/workbook.xml": new Uint8Array(30 * 1024 * 1024) }, { level: 9 }),
+    });
+    const run = await cli(["grade", "--dry-run", "--json", "--judge", "openai:gpt-4.1"], ws.root, {});
+    const plan = JSON.parse(run.stdout) as {
+      entries: Array<{ path: string; promptChars: number; skipped: string | null }>;
+    };
+    const rendering = await cli(["render", "models/dcf.xlsx"], ws.root, {});
+    const dcf = plan.entries.find((e) => e.path === "models/dcf.xlsx")!;
+    expect(dcf.skipped).toBeNull();
+    // The prompt holds the rendering (not the zip's bytes), plus the instructions, rubric and schema.
+    expect(dcf.promptChars).toBeGreaterThan(rendering.stdout.length);
+    expect(dcf.promptChars).toBeLessThan(rendering.stdout.length + 10_000);
+    expect(plan.entries.find((e) => e.path === "models/bomb.xlsx")!.skipped).toMatch(/cannot be rendered/);
+    expect(server.requests).toEqual([]);
+    await ws.cleanup();
   });
 });
 

@@ -55,3 +55,17 @@ it("dist/cli/index.js grades a file through the OpenAI SDK and exits with the ga
   expect(passing.stdout).toContain("Gate: PASSED");
   await ws.cleanup();
 });
+
+it("dist/cli/index.js renders every generated format, PDF.js included (a chunk of its own)", async () => {
+  const fixtures = fileURLToPath(new URL("../fixtures/office/", import.meta.url));
+  for (const [file, expected] of [
+    ["libreoffice-model.xlsx", "Assumptions!B4 = 4.0% (0.04) [formula =B3*2]"],
+    ["libreoffice-report.docx", "(paragraph 2) The outage lasted 42 minutes on 2026-11-03."],
+    ["libreoffice-deck.pptx", "## slide 2"],
+    ["libreoffice-report.pdf", "## page 1\nIncident review"],
+  ] as const) {
+    const { stdout, stderr } = await run(process.execPath, [BUNDLE, "render", file], { cwd: fixtures });
+    expect(stdout).toContain(expected);
+    expect(stderr).toBe("");
+  }
+});

@@ -4,7 +4,11 @@ import { zipSync } from "fflate";
 import { describe, expect, it } from "vitest";
 import { addressAt, renderArtifact, renderFormatOf } from "../../src/render/render.js";
 import { DEFAULT_RENDER_LIMITS, RenderError, type RenderLimits } from "../../src/render/types.js";
-import { deck, dcfWorkbook, notebook, reportDocument } from "../support/office.js";
+import { readFileSync } from "node:fs";
+import { deck, dcfWorkbook, notebook, pdfOfPages, reportDocument } from "../support/office.js";
+
+const fixture = (name: string): Uint8Array =>
+  new Uint8Array(readFileSync(new URL(`../fixtures/office/${name}`, import.meta.url)));
 
 const limits = (over: Partial<RenderLimits> = {}): RenderLimits => ({
   ...DEFAULT_RENDER_LIMITS,
@@ -12,9 +16,9 @@ const limits = (over: Partial<RenderLimits> = {}): RenderLimits => ({
   ...over,
 });
 
-function refusal(run: () => unknown): RenderError {
+async function refusal(run: () => Promise<unknown>): Promise<RenderError> {
   try {
-    run();
+    await run();
   } catch (error) {
     if (error instanceof RenderError) return error;
     throw error;
@@ -24,7 +28,7 @@ function refusal(run: () => unknown): RenderError {
 
 describe("renderings (SPEC §9)", () => {
   it("a workbook: sheets, hidden sheets, used ranges, defined names, shown values and formulas", async () => {
-    const { text } = renderArtifact("xlsx", await dcfWorkbook({ terminalGrowth: 0.02 }), limits());
+    const { text } = await renderArtifact("xlsx", await dcfWorkbook({ terminalGrowth: 0.02 }), limits());
     expect(text).toContain("# Workbook: 3 sheets (Assumptions, DCF, Scratch)");
     expect(text).toContain("- WACC = Assumptions!$B$6");
     expect(text).toContain('## Sheet "Assumptions" — used range A1:C6');
@@ -35,11 +39,13 @@ describe("renderings (SPEC §9)", () => {
     expect(text).toContain('## Sheet "Scratch" (hidden)');
     // Deterministic: the same bytes render the same text.
     const bytes = await dcfWorkbook({ terminalGrowth: 0.02 });
-    expect(renderArtifact("xlsx", bytes, limits()).text).toBe(renderArtifact("xlsx", bytes, limits()).text);
+    expect((await renderArtifact("xlsx", bytes, limits())).text).toBe(
+      (await renderArtifact("xlsx", bytes, limits())).text,
+    );
   });
 
   it("a document: numbered paragraphs, headings, lists, tables, tracked changes and comments", async () => {
-    const { text } = renderArtifact("docx", await reportDocument({ withRisks: true }), limits());
+    const { text } = await renderArtifact("docx", await reportDocument({ withRisks: true }), limits());
     expect(text).toContain("(paragraph 1) # Quarterly report");
     expect(text).toContain("(paragraph 2) # Summary");
     expect(text).toContain("(paragraph 3) Revenue grew 12% over the quarter.");
@@ -50,7 +56,7 @@ describe("renderings (SPEC §9)", () => {
   });
 
   it("a deck: slides in order with titles, text, tables and speaker notes", async () => {
-    const { text } = renderArtifact("pptx", await deck({ withAgenda: true }), limits());
+    const { text } = await renderArtifact("pptx", await deck({ withAgenda: true }), limits());
     expect(text).toContain("# Deck: 3 slides");
     expect(text).toContain("## slide 1\nLaunch plan");
     expect(text).toContain(
@@ -59,24 +65,56 @@ describe("renderings (SPEC §9)", () => {
     expect(text).toContain("## slide 3\n[table]\n| Owner | Date |\n| Ann | 2027-03-01 |");
   });
 
-  it("a notebook: cells with their sources, outputs and errors (no terminal colour codes)", () => {
-    const { text } = renderArtifact("ipynb", notebook(), limits());
+  it("a notebook: cells with their sources, outputs and errors (no terminal colour codes)", async () => {
+    const { text } = await renderArtifact("ipynb", notebook(), limits());
     expect(text).toContain("## cell 1 (markdown)\n# Churn analysis");
     expect(text).toContain("## cell 2 (code)\ndf = load()\ndf.churn.mean()\n### output\n0.042");
     expect(text).toContain("NameError: name 'plot' is not defined");
     expect(text).not.toContain("\u001b[");
   });
 
+  it("a PDF: text per page", async () => {
+    const { text } = await renderArtifact(
+      "pdf",
+      await pdfOfPages(["Summary\nAll green.", "Risks\nNone known."]),
+      limits(),
+    );
+    expect(text).toContain("# PDF: 2 pages");
+    expect(text).toMatch(/## page 1\nSummary\s+All green\./);
+    expect(text).toMatch(/## page 2\nRisks\s+None known\./);
+    expect(addressAt("pdf", text, text.split("\n").findIndex((l) => l.includes("None known")) + 1)).toBe(
+      "page 2",
+    );
+  });
+
+  it("files from another producer: LibreOffice's workbook, document, deck and PDF (committed fixtures)", async () => {
+    const xlsx = (await renderArtifact("xlsx", fixture("libreoffice-model.xlsx"), limits())).text;
+    expect(xlsx).toContain("Assumptions!B3 = 2.0% (0.02)");
+    expect(xlsx).toContain("Assumptions!B4 = 4.0% (0.04) [formula =B3*2]");
+    expect(xlsx).toContain('Summary!B1 = ok [formula =IF(Assumptions!B3<=0.025,"ok","too high")]');
+    const docx = (await renderArtifact("docx", fixture("libreoffice-report.docx"), limits())).text;
+    expect(docx).toContain("(paragraph 1) # Incident review");
+    expect(docx).toContain("(paragraph 3) ## Actions");
+    expect(docx).toContain("(paragraph 4) - Add an alert on queue depth.");
+    expect(docx).toContain("| 10:02 | Alert fired |");
+    const pptx = (await renderArtifact("pptx", fixture("libreoffice-deck.pptx"), limits())).text;
+    expect(pptx).toContain("## slide 2\nResults\nUptime 99.95%\nTwo incidents, both reviewed");
+    // LibreOffice writes speaker notes in a text box, not a body placeholder.
+    expect(pptx).toContain("Speaker notes:\n  Thank the on-call engineers.");
+    const pdf = (await renderArtifact("pdf", fixture("libreoffice-report.pdf"), limits())).text;
+    expect(pdf).toContain("## page 1\nIncident review\nThe outage lasted 42 minutes on 2026-11-03.");
+  });
+
   it("locates evidence by its address", async () => {
-    const xlsx = renderArtifact("xlsx", await dcfWorkbook({ terminalGrowth: 0.02 }), limits()).text;
+    const xlsx = (await renderArtifact("xlsx", await dcfWorkbook({ terminalGrowth: 0.02 }), limits())).text;
     const line = (text: string, needle: string) => text.split("\n").findIndex((l) => l.includes(needle)) + 1;
     expect(addressAt("xlsx", xlsx, line(xlsx, "Terminal growth"))).toBe("Assumptions!A5");
     expect(addressAt("xlsx", xlsx, line(xlsx, "# Workbook"))).toBeNull();
-    const docx = renderArtifact("docx", await reportDocument({ withRisks: true }), limits()).text;
+    const docx = (await renderArtifact("docx", await reportDocument({ withRisks: true }), limits())).text;
     expect(addressAt("docx", docx, line(docx, "Revenue grew"))).toBe("paragraph 3");
-    const pptx = renderArtifact("pptx", await deck({ withAgenda: true }), limits()).text;
+    const pptx = (await renderArtifact("pptx", await deck({ withAgenda: true }), limits())).text;
     expect(addressAt("pptx", pptx, line(pptx, "hiring freeze"))).toBe("slide 2");
-    const ipynb = renderArtifact("ipynb", notebook(), limits()).text;
+    const ipynb = (await renderArtifact("ipynb", notebook(), limits())).text;
     expect(addressAt("ipynb", ipynb, line(ipynb, "0.042"))).toBe("cell 2");
     expect(renderFormatOf("out/Model.XLSX")).toBe("xlsx");
     expect(renderFormatOf("docs/guide.md")).toBeNull();
@@ -86,22 +124,22 @@ describe("renderings (SPEC §9)", () => {
 describe("hostile files are refused within the limits, never expanded", () => {
   const workbookXml = new TextEncoder().encode('<workbook xmlns="x"><sheets/></workbook>');
 
-  it("a zip bomb: an entry that expands far beyond its compressed size", () => {
+  it("a zip bomb: an entry that expands far beyond its compressed size", async () => {
     const bomb = zipSync(
       { "xl/workbook.xml": workbookXml, "xl/worksheets/sheet1.xml": new Uint8Array(30 * 1024 * 1024) },
       { level: 9 },
     );
     expect(bomb.length).toBeLessThan(200_000);
-    const error = refusal(() => renderArtifact("xlsx", bomb, limits()));
+    const error = await refusal(() => renderArtifact("xlsx", bomb, limits()));
     expect(error.kind).toBe("limit");
     expect(error.message).toMatch(/expands \d+-fold \(limit 200\)/);
   });
 
-  it("too many entries, and too many bytes in all", () => {
+  it("too many entries, and too many bytes in all", async () => {
     const many: Record<string, Uint8Array> = { "xl/workbook.xml": workbookXml };
     for (let i = 0; i < 120; i++) many[`xl/media/image${i}.png`] = new Uint8Array([i]);
     expect(
-      refusal(() => renderArtifact("xlsx", zipSync(many), limits({ maxEntries: 100 }))).message,
+      (await refusal(() => renderArtifact("xlsx", zipSync(many), limits({ maxEntries: 100 })))).message,
     ).toContain("more than 100 zip entries");
     const big = zipSync(
       {
@@ -111,46 +149,55 @@ describe("hostile files are refused within the limits, never expanded", () => {
       { level: 0 },
     );
     expect(
-      refusal(() => renderArtifact("xlsx", big, limits({ maxUncompressedBytes: 100_000 }))).message,
+      (await refusal(() => renderArtifact("xlsx", big, limits({ maxUncompressedBytes: 100_000 })))).message,
     ).toContain("more than 100000 bytes uncompressed");
   });
 
-  it("an XML document type declaration (external entities, entity expansion) is refused", () => {
+  it("an XML document type declaration (external entities, entity expansion) is refused", async () => {
     const xxe = new TextEncoder().encode(
       '<?xml version="1.0"?><!DOCTYPE w [<!ENTITY x SYSTEM "file:///etc/passwd">]><workbook><sheets><sheet name="&x;"/></sheets></workbook>',
     );
-    const error = refusal(() => renderArtifact("xlsx", zipSync({ "xl/workbook.xml": xxe }), limits()));
+    const error = await refusal(() => renderArtifact("xlsx", zipSync({ "xl/workbook.xml": xxe }), limits()));
     expect(error).toMatchObject({ kind: "malformed" });
     expect(error.message).toContain("document type declaration");
   });
 
-  it("not a container of its format, and a rendering over the size the judge may be sent", async () => {
-    expect(refusal(() => renderArtifact("docx", new TextEncoder().encode("plain text"), limits())).kind).toBe(
-      "malformed",
-    );
+  it("not a PDF", async () => {
     expect(
-      refusal(() => renderArtifact("pptx", zipSync({ "a.txt": workbookXml }), limits())).message,
+      (await refusal(() => renderArtifact("pdf", new TextEncoder().encode("%PDF-1.7 garbage"), limits())))
+        .kind,
+    ).toBe("malformed");
+  });
+
+  it("not a container of its format, and a rendering over the size the judge may be sent", async () => {
+    expect(
+      (await refusal(() => renderArtifact("docx", new TextEncoder().encode("plain text"), limits()))).kind,
+    ).toBe("malformed");
+    expect(
+      (await refusal(() => renderArtifact("pptx", zipSync({ "a.txt": workbookXml }), limits()))).message,
     ).toContain("not a deck");
     const bytes = await dcfWorkbook({ terminalGrowth: 0.02 });
-    expect(refusal(() => renderArtifact("xlsx", bytes, limits({ maxChars: 100 }))).message).toContain(
+    expect((await refusal(() => renderArtifact("xlsx", bytes, limits({ maxChars: 100 })))).message).toContain(
       "over the limit of 100",
     );
   });
 
-  it("a rendering that runs out of time stops between pieces", () => {
+  it("a rendering that runs out of time stops between pieces", async () => {
     let t = 0;
     const slow = limits({ timeMs: 5, now: () => (t += 10) });
     expect(
-      refusal(() =>
-        renderArtifact(
-          "xlsx",
-          zipSync({
-            "xl/workbook.xml": new TextEncoder().encode(
-              '<workbook><sheets><sheet name="A" r:id="r1"/></sheets></workbook>',
-            ),
-          }),
-          slow,
-        ),
+      (
+        await refusal(() =>
+          renderArtifact(
+            "xlsx",
+            zipSync({
+              "xl/workbook.xml": new TextEncoder().encode(
+                '<workbook><sheets><sheet name="A" r:id="r1"/></sheets></workbook>',
+              ),
+            }),
+            slow,
+          ),
+        )
       ).message,
     ).toContain("took longer than");
   });

@@ -178,3 +178,17 @@ export function notebook(): Uint8Array {
   };
   return new TextEncoder().encode(JSON.stringify(nb, null, 1));
 }
+
+/** A PDF of one page per text, written with pdf-lib. */
+export async function pdfOfPages(pages: string[]): Promise<Uint8Array> {
+  const { PDFDocument, StandardFonts } = await import("pdf-lib");
+  const pdf = await PDFDocument.create();
+  const font = await pdf.embedFont(StandardFonts.Helvetica);
+  for (const text of pages) {
+    const page = pdf.addPage([595, 842]);
+    text.split("\n").forEach((line, i) => {
+      page.drawText(line, { x: 50, y: 780 - i * 20, size: 12, font });
+    });
+  }
+  return await pdf.save();
+}

@@ -22,7 +22,7 @@ const MAX_BYTES = 20 * 1024 * 1024;
 
 /** `rubric-gate render FILE`: the judge's view of a file. */
 export const renderCommand: Subcommand = {
-  summary: "print the text the judge grades for a file (the rendering of .xlsx, .docx, .pptx, .ipynb)",
+  summary: "print the text the judge grades for a file (the rendering of .xlsx, .docx, .pptx, .pdf, .ipynb)",
   async run(argv, io) {
     const flags = parseFlags("render", argv, {}, z.object({}));
     if (!flags.ok) {
@@ -62,7 +62,10 @@ export const renderCommand: Subcommand = {
       return 0;
     }
     try {
-      const rendering = renderArtifact(format, bytes, { ...DEFAULT_RENDER_LIMITS, now: () => Date.now() });
+      const rendering = await renderArtifact(format, bytes, {
+        ...DEFAULT_RENDER_LIMITS,
+        now: () => Date.now(),
+      });
       io.stdout(rendering.text.replace(/\n$/, ""));
       return 0;
     } catch (error) {

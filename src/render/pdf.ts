@@ -1,0 +1,57 @@
+import { extractText, getDocumentProxy } from "unpdf";
+import { RenderError, type RenderLimits } from "./types.js";
+
+/** Pages a PDF may have to be rendered. */
+const MAX_PAGES = 2_000;
+
+/**
+ * A PDF as text (SPEC §9), per page (`## page N`), through PDF.js (unpdf's serverless build): no
+ * font loading, no worker fetches, nothing fetched from the network (the bytes are given, no URL).
+ * The time limit races the whole extraction.
+ */
+export async function renderPdf(bytes: Uint8Array, limits: RenderLimits): Promise<string> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      reject(new RenderError("limit", `rendering took longer than ${limits.timeMs / 1000} s`));
+    }, limits.timeMs);
+  });
+  let document: Awaited<ReturnType<typeof getDocumentProxy>> | undefined;
+  try {
+    return await Promise.race([
+      (async () => {
+        try {
+          // A copy: PDF.js takes ownership of (detaches) the buffer it is given.
+          document = await getDocumentProxy(new Uint8Array(bytes), {
+            disableFontFace: true,
+            useSystemFonts: false,
+            useWorkerFetch: false,
+            isOffscreenCanvasSupported: false,
+            stopAtErrors: false,
+            // Errors only: PDF.js prints warnings with console.log, past the CLI's and the Action's
+            // log boundary, and they are about fonts, which text extraction does not need.
+            verbosity: 0,
+          });
+        } catch (error) {
+          throw new RenderError("malformed", `the file is not a readable PDF (${(error as Error).message})`);
+        }
+        if (document.numPages > MAX_PAGES) {
+          throw new RenderError(
+            "limit",
+            `the PDF has ${document.numPages} pages, over the limit of ${MAX_PAGES}`,
+          );
+        }
+        const { totalPages, text } = await extractText(document, { mergePages: false });
+        const lines = [`# PDF: ${totalPages} page${totalPages === 1 ? "" : "s"}`];
+        for (const [index, page] of text.entries()) {
+          lines.push("", `## page ${index + 1}`, page.replace(/[ \t]+\n/g, "\n").trim());
+        }
+        return lines.join("\n") + "\n";
+      })(),
+      timeout,
+    ]);
+  } finally {
+    clearTimeout(timer);
+    void document?.cleanup();
+  }
+}
