@@ -11058,7 +11058,15 @@ function buildJudgeMessages(rubric, artifact, nonce) {
         "",
         "Grade the artifact against every criterion (ids in brackets).",
     ].join("\n");
-    return [{ role: "user", content: prefix + body, cacheUpTo: prefix.length }];
+    const images = artifact.images ?? [];
+    return [
+        {
+            role: "user",
+            content: prefix + body,
+            cacheUpTo: prefix.length,
+            ...(images.length > 0 ? { images } : {}),
+        },
+    ];
 }
 /**
  * The corrective message after a rejected answer. The validator's words may quote the answer (model
@@ -11080,6 +11088,7 @@ const FORMAT_NAMES = {
     docx: "document (.docx)",
     pptx: "deck (.pptx)",
     pdf: "PDF",
+    image: "picture",
     ipynb: "notebook (.ipynb)",
 };
 const FORMAT_ADDRESSES = {
@@ -11087,6 +11096,7 @@ const FORMAT_ADDRESSES = {
     docx: "(paragraph N)",
     pptx: "## slide N",
     pdf: "## page N",
+    image: 'the picture itself is attached as an image input: judge what you see, quote nothing from it (evidence ""), and say what you saw in the explanation',
     ipynb: "## cell N",
 };
 
@@ -28108,7 +28118,7 @@ class XMLParser {
 }
 ;// CONCATENATED MODULE: ./src/render/types.ts
 /** The formats rubric-gate renders to text for the judge (SPEC §9). */
-const RENDER_FORMATS = ["xlsx", "docx", "pptx", "pdf", "ipynb"];
+const RENDER_FORMATS = ["xlsx", "docx", "pptx", "pdf", "ipynb", "image"];
 const DEFAULT_RENDER_LIMITS = {
     maxUncompressedBytes: 64 * 1024 * 1024,
     maxEntries: 10_000,
@@ -31083,6 +31093,42 @@ function commentsById(xml) {
     return out;
 }
 
+;// CONCATENATED MODULE: ./src/render/image.ts
+
+
+/** The largest picture sent as an image input (Anthropic's per-image limit; OpenAI takes more). */
+const MAX_IMAGE_BYTES = 5 * 1024 * 1024;
+/**
+ * A picture (SPEC §9): sent to the judge as an image input; its rendering names it, with the digest
+ * that keys the verdict cache. The type is read from the bytes, never taken from the file name.
+ */
+function renderImage(bytes) {
+    const mediaType = sniff(bytes);
+    if (mediaType === null) {
+        throw new RenderError("malformed", "the file is not a PNG, JPEG, GIF or WebP picture");
+    }
+    if (bytes.length > MAX_IMAGE_BYTES) {
+        throw new RenderError("limit", `the picture is ${bytes.length} bytes, over the limit of ${MAX_IMAGE_BYTES} for an image input`);
+    }
+    const digest = (0,external_node_crypto_.createHash)("sha256").update(bytes).digest("hex");
+    return {
+        text: `# picture: ${mediaType}, ${bytes.length} bytes, sha256 ${digest}\n\nThe picture is attached to this message as an image input.\n`,
+        images: [{ mediaType, data: Buffer.from(bytes).toString("base64") }],
+    };
+}
+function sniff(bytes) {
+    const at = (i, ...values) => values.every((v, k) => bytes[i + k] === v);
+    if (at(0, 0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a))
+        return "image/png";
+    if (at(0, 0xff, 0xd8, 0xff))
+        return "image/jpeg";
+    if (at(0, 0x47, 0x49, 0x46, 0x38))
+        return "image/gif";
+    if (at(0, 0x52, 0x49, 0x46, 0x46) && at(8, 0x57, 0x45, 0x42, 0x50))
+        return "image/webp";
+    return null;
+}
+
 ;// CONCATENATED MODULE: ./src/render/ipynb.ts
 
 /**
@@ -31939,25 +31985,33 @@ const NOTES_CHROME = new Set(["sldImg", "sldNum", "hdr", "ftr", "dt"]);
 
 
 
+
 const RENDERERS = {
     xlsx: renderXlsx,
     docx: renderDocx,
     pptx: renderPptx,
     pdf: renderPdf,
     ipynb: renderIpynb,
+    image: renderImage,
 };
+const IMAGE_EXTENSIONS = new Set(["png", "jpg", "jpeg", "gif", "webp"]);
 /** The rendered format of a path, by extension; null for a file graded as text. */
 function renderFormatOf(path) {
     const ext = path.slice(path.lastIndexOf(".") + 1).toLowerCase();
-    return RENDER_FORMATS.includes(ext) ? ext : null;
+    if (IMAGE_EXTENSIONS.has(ext))
+        return "image";
+    return ext !== "image" && RENDER_FORMATS.includes(ext)
+        ? ext
+        : null;
 }
 /** Renders a file for the judge; a file beyond a limit or not of its format is a `RenderError`. */
 async function renderArtifact(format, bytes, limits) {
-    const text = await RENDERERS[format](bytes, limits);
+    const rendered = await RENDERERS[format](bytes, limits);
+    const { text, images } = typeof rendered === "string" ? { text: rendered, images: [] } : rendered;
     if (text.length > limits.maxChars) {
         throw new RenderError("limit", `the rendering is ${text.length} characters, over the limit of ${limits.maxChars}`);
     }
-    return { format, text };
+    return { format, text, images };
 }
 /** Where evidence found at `line` (1-based) of a rendering sits: `Sheet!B7`, `slide 3`, `paragraph 12`, `cell 4`. */
 function addressAt(format, text, line) {
@@ -31979,6 +32033,7 @@ const ADDRESS = {
     pptx: (line) => /^## (slide \d+)\b/.exec(line)?.[1] ?? null,
     pdf: (line) => /^## (page \d+)\b/.exec(line)?.[1] ?? null,
     ipynb: (line) => /^## (cell \d+)\b/.exec(line)?.[1] ?? null,
+    image: (line) => (line.startsWith("# picture") ? "picture" : null),
 };
 
 ;// CONCATENATED MODULE: ./src/engine/decode.ts
@@ -32042,14 +32097,14 @@ async function readArtifact(workspace, path, options) {
         return { ok: false, kind: "missing", reason: "the file does not exist" };
     if (format === null) {
         const decoded = decodeArtifact(bytes, textLimit);
-        return decoded.ok ? { ok: true, bytes, text: decoded.text, format: null } : decoded;
+        return decoded.ok ? { ok: true, bytes, text: decoded.text, format: null, images: [] } : decoded;
     }
     try {
         const rendering = await renderArtifact(format, bytes, {
             ...DEFAULT_RENDER_LIMITS,
             now: () => options.clock.now(),
         });
-        return { ok: true, bytes, text: rendering.text, format };
+        return { ok: true, bytes, text: rendering.text, format, images: rendering.images };
     }
     catch (error) {
         if (!(error instanceof RenderError))
@@ -49630,6 +49685,8 @@ function normalizePath(path) {
 
 
 
+/** Tokens estimated per picture sent as an image input (about a 1,000 × 1,000 pixel picture). */
+const IMAGE_TOKENS = 1_600;
 /** A rough token count: about four characters a token for English prose and markdown. */
 function estimateTokens(chars) {
     return Math.ceil(chars / 4);
@@ -49679,7 +49736,8 @@ async function planRun(options) {
             JUDGE_SYSTEM_PROMPT.length +
                 messages.reduce((n, m) => n + m.content.length, 0) +
                 JSON.stringify(judgeJsonSchema(rubric)).length;
-        const oneIn = estimateTokens(entry.promptChars);
+        // A picture costs what its pixels cost; about 1,600 tokens for a typical screenshot or chart.
+        const oneIn = estimateTokens(entry.promptChars) + read.images.length * IMAGE_TOKENS;
         // A verdict is a short quote and a sentence or two: about 90 tokens a criterion.
         const oneOut = 40 + 90 * rubric.criteria.length;
         // Without a judge yet, the estimate is for one judge call.
@@ -51303,7 +51361,12 @@ function sameSet(a, b) {
     return a.length === b.length && a.every((id) => b.includes(id));
 }
 function artifactOf(input, content) {
-    return { path: input.path, content, ...(input.format ? { format: input.format } : {}) };
+    return {
+        path: input.path,
+        content,
+        ...(input.format ? { format: input.format } : {}),
+        ...(input.images && input.images.length > 0 ? { images: input.images } : {}),
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/loop/report.ts
@@ -52060,6 +52123,7 @@ async function gradePair(pair, options, clientFor, budgetExceeded, revisions) {
     const outcome = await runOutcomeLoop({
         path,
         ...(format ? { format } : {}),
+        ...(read.images.length > 0 ? { images: read.images } : {}),
         rubric,
         original: read.text,
         judge,
@@ -83521,7 +83585,24 @@ function buildParams(model, request) {
     };
 }
 /** Splits a message at `cacheUpTo`: the stable head becomes a cached block, the variable tail a plain one. */
-function anthropic_toMessageParam({ role, content, cacheUpTo }) {
+function anthropic_toMessageParam(message) {
+    const text = toTextParam(message);
+    const images = message.role === "user" ? (message.images ?? []) : [];
+    if (images.length === 0)
+        return text;
+    const blocks = typeof text.content === "string" ? [{ type: "text", text: text.content }] : text.content;
+    return {
+        role: message.role,
+        content: [
+            ...blocks,
+            ...images.map((image) => ({
+                type: "image",
+                source: { type: "base64", media_type: image.mediaType, data: image.data },
+            })),
+        ],
+    };
+}
+function toTextParam({ role, content, cacheUpTo }) {
     if (cacheUpTo === undefined || cacheUpTo <= 0)
         return { role, content };
     const head = content.slice(0, cacheUpTo);
@@ -96465,10 +96546,7 @@ function createOpenAIClient(opts) {
         const system = jsonMode === "prompt" ? systemWithJsonSchema(request) : request.system;
         return {
             model,
-            messages: [
-                { role: "system", content: system },
-                ...request.messages.map(({ role, content }) => ({ role, content })),
-            ],
+            messages: [{ role: "system", content: system }, ...request.messages.map(toChatMessage)],
             ...tokenLimit(provider, request.maxOutputTokens),
             // Only OpenAI documents it; other servers may refuse a parameter they do not know.
             ...(provider === "openai" && request.cacheKey !== undefined
@@ -96537,6 +96615,21 @@ function classifyOpenAIError(error) {
         return classifyStatus(error.status, error.headers, error.message);
     }
     return classifyOtherError(error);
+}
+/** A message as Chat Completions takes it: plain text, or text then `image_url` parts (data URLs). */
+function toChatMessage({ role, content, images }) {
+    if (role === "assistant" || images === undefined || images.length === 0)
+        return { role, content };
+    return {
+        role,
+        content: [
+            { type: "text", text: content },
+            ...images.map((image) => ({
+                type: "image_url",
+                image_url: { url: `data:${image.mediaType};base64,${image.data}` },
+            })),
+        ],
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/providers/factory.ts

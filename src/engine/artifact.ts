@@ -1,4 +1,5 @@
 import type { Clock } from "../ports/clock.js";
+import type { ImageInput } from "../ports/models.js";
 import { UnreadableFileError, type FileSource } from "../ports/files.js";
 import { renderArtifact, renderFormatOf } from "../render/render.js";
 import { DEFAULT_RENDER_LIMITS, RenderError, type RenderFormat } from "../render/types.js";
@@ -13,7 +14,7 @@ export const RENDERED_MAX_FILE_BYTES = 20 * 1024 * 1024;
 
 /** A file ready for the judge: its bytes and the text graded (the file, or its rendering). */
 export type ReadArtifact =
-  | { ok: true; bytes: Uint8Array; text: string; format: RenderFormat | null }
+  | { ok: true; bytes: Uint8Array; text: string; format: RenderFormat | null; images: ImageInput[] }
   | { ok: false; kind: SkipKind; reason: string };
 
 /**
@@ -43,14 +44,14 @@ export async function readArtifact(
   if (!bytes) return { ok: false, kind: "missing", reason: "the file does not exist" };
   if (format === null) {
     const decoded = decodeArtifact(bytes, textLimit);
-    return decoded.ok ? { ok: true, bytes, text: decoded.text, format: null } : decoded;
+    return decoded.ok ? { ok: true, bytes, text: decoded.text, format: null, images: [] } : decoded;
   }
   try {
     const rendering = await renderArtifact(format, bytes, {
       ...DEFAULT_RENDER_LIMITS,
       now: () => options.clock.now(),
     });
-    return { ok: true, bytes, text: rendering.text, format };
+    return { ok: true, bytes, text: rendering.text, format, images: rendering.images };
   } catch (error) {
     if (!(error instanceof RenderError)) throw error;
     return {

@@ -34,6 +34,9 @@ export interface Plan {
   costUsd: number | null;
 }
 
+/** Tokens estimated per picture sent as an image input (about a 1,000 × 1,000 pixel picture). */
+const IMAGE_TOKENS = 1_600;
+
 /** A rough token count: about four characters a token for English prose and markdown. */
 export function estimateTokens(chars: number): number {
   return Math.ceil(chars / 4);
@@ -98,7 +101,8 @@ export async function planRun(options: {
       JUDGE_SYSTEM_PROMPT.length +
       messages.reduce((n, m) => n + m.content.length, 0) +
       JSON.stringify(judgeJsonSchema(rubric)).length;
-    const oneIn = estimateTokens(entry.promptChars);
+    // A picture costs what its pixels cost; about 1,600 tokens for a typical screenshot or chart.
+    const oneIn = estimateTokens(entry.promptChars) + read.images.length * IMAGE_TOKENS;
     // A verdict is a short quote and a sentence or two: about 90 tokens a criterion.
     const oneOut = 40 + 90 * rubric.criteria.length;
     // Without a judge yet, the estimate is for one judge call.

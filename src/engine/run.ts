@@ -193,6 +193,7 @@ async function gradePair(
   const outcome = await runOutcomeLoop({
     path,
     ...(format ? { format } : {}),
+    ...(read.images.length > 0 ? { images: read.images } : {}),
     rubric,
     original: read.text,
     judge,

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import type { ImageInput } from "../ports/models.js";
 import type { RenderFormat } from "../render/types.js";
 import type { ChatMessage } from "../ports/models.js";
 import type { Rubric } from "../rubric/types.js";
@@ -10,6 +11,8 @@ export interface Artifact {
   content: string;
   /** Set when `content` is the rendering of a generated artifact; addresses then locate evidence. */
   format?: RenderFormat;
+  /** Pictures of the artifact, sent as image inputs after the text (data, like the rest). */
+  images?: ImageInput[];
 }
 
 /**
@@ -116,7 +119,15 @@ export function buildJudgeMessages(rubric: Rubric, artifact: Artifact, nonce: st
     "",
     "Grade the artifact against every criterion (ids in brackets).",
   ].join("\n");
-  return [{ role: "user", content: prefix + body, cacheUpTo: prefix.length }];
+  const images = artifact.images ?? [];
+  return [
+    {
+      role: "user",
+      content: prefix + body,
+      cacheUpTo: prefix.length,
+      ...(images.length > 0 ? { images } : {}),
+    },
+  ];
 }
 
 /**
@@ -140,6 +151,7 @@ const FORMAT_NAMES: Record<RenderFormat, string> = {
   docx: "document (.docx)",
   pptx: "deck (.pptx)",
   pdf: "PDF",
+  image: "picture",
   ipynb: "notebook (.ipynb)",
 };
 
@@ -148,5 +160,7 @@ const FORMAT_ADDRESSES: Record<RenderFormat, string> = {
   docx: "(paragraph N)",
   pptx: "## slide N",
   pdf: "## page N",
+  image:
+    'the picture itself is attached as an image input: judge what you see, quote nothing from it (evidence ""), and say what you saw in the explanation',
   ipynb: "## cell N",
 };

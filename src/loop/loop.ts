@@ -1,6 +1,6 @@
 import type { CallRecord, CriterionVerdict, Grade, Judge } from "../judge/judge.js";
 import type { Artifact } from "../judge/prompt.js";
-import { isInterruption } from "../ports/models.js";
+import { isInterruption, type ImageInput } from "../ports/models.js";
 import type { FileResult, FileReport } from "../report/schema.js";
 import type { RenderFormat } from "../render/types.js";
 import type { Rubric } from "../rubric/types.js";
@@ -13,6 +13,8 @@ export interface LoopInput {
   path: string;
   /** Set when `original` is the rendering of a generated artifact (never revised). */
   format?: RenderFormat;
+  /** Its pictures, sent to the judge as image inputs. */
+  images?: ImageInput[];
   rubric: Rubric;
   original: string;
   judge: Judge;
@@ -339,5 +341,10 @@ function sameSet(a: string[], b: string[]): boolean {
 }
 
 function artifactOf(input: LoopInput, content: string): Artifact {
-  return { path: input.path, content, ...(input.format ? { format: input.format } : {}) };
+  return {
+    path: input.path,
+    content,
+    ...(input.format ? { format: input.format } : {}),
+    ...(input.images && input.images.length > 0 ? { images: input.images } : {}),
+  };
 }

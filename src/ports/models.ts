@@ -6,6 +6,15 @@ export interface ChatMessage {
   content: string;
   /** Anthropic: chars of `content` before this offset are a stable prefix, sent as a cached text block. */
   cacheUpTo?: number;
+  /** Pictures sent after the text as image inputs, in each provider's vision format (user messages). */
+  images?: ImageInput[];
+}
+
+/** A picture for a model: base64 bytes of one of the types both providers take. */
+export interface ImageInput {
+  mediaType: "image/png" | "image/jpeg" | "image/gif" | "image/webp";
+  /** Base64 of the file's bytes. */
+  data: string;
 }
 
 /** One structured-output request: the provider adapter maps it onto its wire format. */

@@ -95,7 +95,25 @@ function buildParams(model: string, request: StructuredRequest): MessageParams {
 }
 
 /** Splits a message at `cacheUpTo`: the stable head becomes a cached block, the variable tail a plain one. */
-function toMessageParam({ role, content, cacheUpTo }: ChatMessage): MessageParam {
+function toMessageParam(message: ChatMessage): MessageParam {
+  const text = toTextParam(message);
+  const images = message.role === "user" ? (message.images ?? []) : [];
+  if (images.length === 0) return text;
+  const blocks =
+    typeof text.content === "string" ? [{ type: "text" as const, text: text.content }] : text.content;
+  return {
+    role: message.role,
+    content: [
+      ...blocks,
+      ...images.map((image) => ({
+        type: "image" as const,
+        source: { type: "base64" as const, media_type: image.mediaType, data: image.data },
+      })),
+    ],
+  };
+}
+
+function toTextParam({ role, content, cacheUpTo }: ChatMessage): MessageParam {
   if (cacheUpTo === undefined || cacheUpTo <= 0) return { role, content };
   const head = content.slice(0, cacheUpTo);
   const tail = content.slice(cacheUpTo);

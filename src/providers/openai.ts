@@ -11,6 +11,7 @@ import {
 } from "./retry.js";
 import {
   ModelError,
+  type ChatMessage,
   type ModelAnswer,
   type ModelClient,
   type StructuredRequest,
@@ -94,10 +95,7 @@ export function createOpenAIClient(opts: OpenAIClientOptions): ModelClient {
     const system = jsonMode === "prompt" ? systemWithJsonSchema(request) : request.system;
     return {
       model,
-      messages: [
-        { role: "system", content: system },
-        ...request.messages.map(({ role, content }) => ({ role, content })),
-      ],
+      messages: [{ role: "system", content: system }, ...request.messages.map(toChatMessage)],
       ...tokenLimit(provider, request.maxOutputTokens),
       // Only OpenAI documents it; other servers may refuse a parameter they do not know.
       ...(provider === "openai" && request.cacheKey !== undefined
@@ -172,4 +170,19 @@ export function classifyOpenAIError(error: unknown): Failure {
     return classifyStatus(error.status, error.headers as Headers | undefined, error.message);
   }
   return classifyOtherError(error);
+}
+
+/** A message as Chat Completions takes it: plain text, or text then `image_url` parts (data URLs). */
+function toChatMessage({ role, content, images }: ChatMessage): ChatParams["messages"][number] {
+  if (role === "assistant" || images === undefined || images.length === 0) return { role, content };
+  return {
+    role,
+    content: [
+      { type: "text", text: content },
+      ...images.map((image) => ({
+        type: "image_url" as const,
+        image_url: { url: `data:${image.mediaType};base64,${image.data}` },
+      })),
+    ],
+  };
 }

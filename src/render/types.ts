@@ -1,11 +1,15 @@
+import type { ImageInput } from "../ports/models.js";
+
 /** The formats rubric-gate renders to text for the judge (SPEC §9). */
-export const RENDER_FORMATS = ["xlsx", "docx", "pptx", "pdf", "ipynb"] as const;
+export const RENDER_FORMATS = ["xlsx", "docx", "pptx", "pdf", "ipynb", "image"] as const;
 export type RenderFormat = (typeof RENDER_FORMATS)[number];
 
 /** A faithful, deterministic text view of a file, every piece under its address. */
 export interface Rendering {
   format: RenderFormat;
   text: string;
+  /** Pictures sent to the judge as image inputs beside the text. */
+  images: ImageInput[];
 }
 
 /** Bounds on what rendering one file may cost; a file beyond one is skipped with the reason. */

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { zipSync } from "fflate";
 import { describe, expect, it } from "vitest";
 import type { Report } from "../../src/report/schema.js";
-import { requestSchemaName, requestText } from "../support/model-server.js";
+import { requestImages, requestSchemaName, requestText } from "../support/model-server.js";
 import { dcfWorkbook, deck, notebook, pdfOfPages, reportDocument } from "../support/office.js";
 import { assertValidReport } from "../support/report-schema.js";
 import { scripted } from "../support/scripted.js";
@@ -210,6 +210,71 @@ describe("a generated document, deck and notebook are located at paragraph, slid
       verdict: "fail",
       location: "cell 3",
     });
+  });
+});
+
+/** A real 1 × 1 PNG. */
+const PNG = Buffer.from(
+  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==",
+  "base64",
+);
+
+describe("a picture goes to the judge as an image input", () => {
+  const rubric = `---\nfiles: ["assets/*.png"]\ndescription: A chart for the docs.\n---\n\n- The chart has a title. {#title}\n`;
+  for (const provider of ["openai", "anthropic"] as const) {
+    it(`${provider}: the bytes arrive in the provider's vision format, and a verdict on what was seen stands`, async () => {
+      const seen = scripted({
+        judge: (req, ids) => ({
+          json: {
+            criteria: Object.fromEntries(
+              ids.map((id) => [
+                id,
+                requestImages(req).length === 1
+                  ? { evidence: "", explanation: "the picture shows a title", verdict: "pass" }
+                  : { evidence: "", explanation: "no picture was attached", verdict: "fail" },
+              ]),
+            ),
+            applicable: true,
+            summary: "graded",
+          },
+        }),
+      });
+      const ws = await makeWorkspace({ "rubrics/r.md": rubric, "assets/chart.png": PNG });
+      server.setHandler(seen);
+      const spec = provider === "openai" ? "openai:gpt-4.1" : "anthropic:claude-sonnet-4-6";
+      const run = await cli(
+        ["grade", "--judge", spec, "--report", "report.json"],
+        ws.root,
+        providerEnv(server, provider),
+      );
+      const report = JSON.parse(await ws.read("report.json")) as Report;
+      await ws.cleanup();
+      const images = requestImages(server.requests[0]!);
+      expect(images).toHaveLength(1);
+      expect(images[0]!.mediaType).toBe("image/png");
+      expect(images[0]!.bytes.equals(PNG)).toBe(true);
+      expect(requestText(server.requests[0]!)).toContain("judge what you see");
+      expect(report.files[0]).toMatchObject({ result: "satisfied" });
+      expect(run.code).toBe(0);
+    });
+  }
+
+  it("a file named .png that is not a picture, and a picture over 5 MB, are skipped unsent", async () => {
+    const big = Buffer.concat([PNG.subarray(0, 16), Buffer.alloc(5 * 1024 * 1024 + 1)]);
+    const { report } = await grade(
+      { "rubrics/r.md": rubric, "assets/fake.png": "not a picture", "assets/big.png": big },
+      "openai",
+    );
+    const reasons = Object.fromEntries(report.files.map((f) => [f.path, [f.skip_kind, f.reason]]));
+    expect(reasons["assets/fake.png"]).toEqual([
+      "unrenderable",
+      expect.stringContaining("not a PNG, JPEG, GIF or WebP"),
+    ]);
+    expect(reasons["assets/big.png"]).toEqual([
+      "unrenderable",
+      expect.stringContaining("over the limit of 5242880"),
+    ]);
+    expect(server.requests).toEqual([]);
   });
 });
 

@@ -236,6 +236,26 @@ function checkOpenAI(req: CapturedRequest): Reply | null {
   const messages = body["messages"];
   if (!Array.isArray(messages) || messages.length === 0)
     return invalid("'messages' must be a non-empty array");
+  for (const message of messages) {
+    const content = get(message, "content");
+    if (!Array.isArray(content)) continue;
+    for (const part of content as unknown[]) {
+      const type = get(part, "type");
+      if (type === "text") continue;
+      if (type !== "image_url") return invalid(`Invalid content part type: '${String(type)}'`);
+      if (get(message, "role") !== "user")
+        return invalid("Image URLs are only allowed for messages with role 'user'");
+      const url = get(part, "image_url", "url");
+      if (
+        typeof url !== "string" ||
+        !/^(data:image\/(png|jpeg|gif|webp);base64,[A-Za-z0-9+/=]+|https:\/\/)/.test(url)
+      ) {
+        return invalid(
+          "Invalid image_url: expected a base64 data URL of a PNG, JPEG, GIF or WebP image, or an https URL",
+        );
+      }
+    }
+  }
   const format = get(body, "response_format", "type");
   if (format === "json_schema") {
     const name = get(body, "response_format", "json_schema", "name");
@@ -263,6 +283,23 @@ function checkAnthropic(req: CapturedRequest): Reply | null {
     Array.isArray(c) ? (c as unknown[]) : [],
   );
   for (const block of blocks) {
+    if (get(block, "type") === "image") {
+      const mediaType = get(block, "source", "media_type");
+      const data = get(block, "source", "data");
+      if (
+        get(block, "source", "type") !== "base64" ||
+        typeof data !== "string" ||
+        !/^[A-Za-z0-9+/=]+$/.test(data)
+      ) {
+        return invalid("image.source: expected { type: 'base64', media_type, data } with base64 data");
+      }
+      if (!["image/jpeg", "image/png", "image/gif", "image/webp"].includes(String(mediaType))) {
+        return invalid(
+          `image.source.media_type: Input should be 'image/jpeg', 'image/png', 'image/gif' or 'image/webp'`,
+        );
+      }
+      if (Buffer.from(data, "base64").length > 5 * 1024 * 1024) return invalid("image exceeds 5 MB maximum");
+    }
     if (get(block, "cache_control") !== undefined) breakpoints++;
     const text = get(block, "text");
     if (get(block, "type") === "text" && (typeof text !== "string" || !text.trim())) {
@@ -501,4 +538,25 @@ async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString("utf8");
+}
+
+/** The pictures a request carried as image inputs, in either wire format: media type and bytes. */
+export function requestImages(req: CapturedRequest): Array<{ mediaType: string; bytes: Buffer }> {
+  const out: Array<{ mediaType: string; bytes: Buffer }> = [];
+  const messages = get(req.body, "messages");
+  for (const message of Array.isArray(messages) ? messages : []) {
+    const content = get(message, "content");
+    for (const part of Array.isArray(content) ? (content as unknown[]) : []) {
+      const url = get(part, "image_url", "url");
+      const data = /^data:(image\/[a-z]+);base64,(.*)$/.exec(typeof url === "string" ? url : "");
+      if (data) out.push({ mediaType: data[1]!, bytes: Buffer.from(data[2]!, "base64") });
+      if (get(part, "type") === "image") {
+        out.push({
+          mediaType: String(get(part, "source", "media_type")),
+          bytes: Buffer.from(String(get(part, "source", "data")), "base64"),
+        });
+      }
+    }
+  }
+  return out;
 }
