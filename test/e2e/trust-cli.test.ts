@@ -160,7 +160,7 @@ describe("every output tells the same truth (class 6)", () => {
   it("every matched file skipped (binary, too large, not UTF-8): never PASSED, exit 1, and each one is named", async () => {
     const ws = await makeWorkspace({
       "rubrics/guide.md": RUBRIC,
-      "docs/logo.png": new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0x0d]),
+      "docs/archive.bin": new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0x0d]),
       "docs/huge.md": "# Huge\n" + "x".repeat(300 * 1024),
       "docs/latin1.md": new Uint8Array(Buffer.from("Caf\xe9\n", "latin1")),
     });
@@ -172,9 +172,9 @@ describe("every output tells the same truth (class 6)", () => {
     const report = await readReport(ws.root);
     expect(report.gate).toMatchObject({ passed: false, status: "not_graded", exit_code: 1 });
     expect(report.gate.ungraded.map((u) => u.path).sort()).toEqual([
+      "docs/archive.bin",
       "docs/huge.md",
       "docs/latin1.md",
-      "docs/logo.png",
     ]);
     expect(report.files.map((f) => f.skip_kind).sort()).toEqual(["binary", "not_utf8", "too_large"]);
     expect(run.code).toBe(1);

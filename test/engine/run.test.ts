@@ -118,13 +118,13 @@ describe("the engine", () => {
       "rubrics/guide.md": RUBRIC,
       "docs/good.md": "# Good\n\n## Install\n\n## Usage\n",
       "docs/half.md": "# Half\n\n## Install\n",
-      "docs/logo.png": new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 1]),
+      "docs/archive.bin": new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 1]),
       "docs/big.md": "x".repeat(2_000),
       "src/a.ts": "export const a = 1;\n",
     });
     const { report } = await runGrade(
       options(ws, {
-        paths: ["docs/good.md", "docs/half.md", "docs/logo.png", "docs/big.md", "src/a.ts"],
+        paths: ["docs/good.md", "docs/half.md", "docs/archive.bin", "docs/big.md", "src/a.ts"],
         maxFileBytes: 1_000,
       }),
     );
@@ -133,7 +133,7 @@ describe("the engine", () => {
     expect(byPath).toEqual({
       "docs/good.md": ["satisfied", null],
       "docs/half.md": ["needs_revision", null],
-      "docs/logo.png": ["skipped", "binary"],
+      "docs/archive.bin": ["skipped", "binary"],
       "docs/big.md": ["skipped", "too_large"],
       "src/a.ts": ["skipped", "no_rubric"],
     });
