@@ -29,6 +29,7 @@ import { startGitHubServer } from "../test/support/github-server.js";
 import { startModelServer, type ModelServer } from "../test/support/model-server.js";
 import { scripted } from "../test/support/scripted.js";
 import { promptSize } from "./prompt-size.js";
+import { renderBench, renderTable } from "./render.js";
 import { RULES, writeTree } from "./tree.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -288,12 +289,19 @@ async function main(): Promise<void> {
       only: { type: "string" },
       "cold-start-runs": { type: "string", default: "5" },
       "compare-bundle": { type: "string" },
+      "render-sizes": { type: "string", default: "10240,1048576,10485760" },
+      "render-only": { type: "boolean", default: false },
     },
   });
   const latencyMs = Number(values["latency-ms"]);
   const concurrency = Number(values.concurrency);
   if (values.only !== undefined) {
     process.stdout.write(JSON.stringify(await measure(Number(values.only), latencyMs, concurrency)) + "\n");
+    return;
+  }
+  const renderSizes = values["render-sizes"].split(",").map(Number);
+  if (values["render-only"]) {
+    console.log(renderTable(await renderBench(renderSizes)));
     return;
   }
   const sizes = values.files.split(",").map(Number);
@@ -324,6 +332,8 @@ async function main(): Promise<void> {
     console.log("\ncold start: dist/cli/index.js is missing (run npm run build)");
     return;
   }
+  console.log("\nrendering generated artifacts (in-process):");
+  console.log(renderTable(await renderBench(renderSizes)));
   const sizes10 = [await promptSize(BUNDLE)];
   if (values["compare-bundle"] !== undefined) sizes10.push(await promptSize(values["compare-bundle"]));
   console.log("\njudge input tokens per call, 10-criterion rubric (the model server's count):");

@@ -31733,6 +31733,7 @@ function renderXlsx(bytes, limits) {
             lines.push(`- ${attr(node, "name") ?? "?"}${hidden} = ${textOf(childrenOf(node))}`);
         }
     }
+    let chars = lines.join("\n").length;
     for (const sheet of sheets) {
         checkTime(limits, started);
         const xml = zip_text(entries, sheet.part);
@@ -31765,7 +31766,13 @@ function renderXlsx(bytes, limits) {
                 const shown = shownValue(cell, parts, shared, formats);
                 if (shown === "" && !formula)
                     continue;
-                lines.push(`${prefix}!${ref} = ${shown}${formula ? ` [formula =${formula}]` : ""}`);
+                const line = `${prefix}!${ref} = ${shown}${formula ? ` [formula =${formula}]` : ""}`;
+                lines.push(line);
+                // Stop as soon as the rendering is over the cap, rather than render it all to refuse it.
+                chars += line.length + 1;
+                if (chars > limits.maxChars) {
+                    throw new RenderError("limit", `the rendering is over the limit of ${limits.maxChars} characters`);
+                }
             }
         }
     }

@@ -1,0 +1,140 @@
+// Rendering time and rendering tokens per generated format (`npm run bench -- --render-only`, and
+// part of every `npm run bench`): files of about 10 KB, 1 MB and 10 MB written by the generator
+// libraries, rendered in-process; the median of three renderings, tokens as the judge would be sent
+// them (characters / 4). A rendering over the cap (1,000,000 characters) is reported as skipped.
+import { performance } from "node:perf_hooks";
+import { renderArtifact } from "../src/render/render.js";
+import { DEFAULT_RENDER_LIMITS, RenderError, type RenderFormat } from "../src/render/types.js";
+
+type Maker = (n: number) => Promise<Uint8Array>;
+
+const SENTENCE =
+  "Revenue grew in every region except the north, where a supplier change delayed two launches.";
+
+const MAKERS: Record<Exclude<RenderFormat, "image">, Maker> = {
+  xlsx: async (rows) => {
+    const { default: ExcelJS } = await import("exceljs");
+    const wb = new ExcelJS.Workbook();
+    const sheet = wb.addWorksheet("Data");
+    for (let r = 1; r <= rows; r++)
+      sheet.addRow([`Item ${r}`, r * 1.5, { formula: `B${r}*2`, result: r * 3 }, SENTENCE]);
+    return new Uint8Array(await wb.xlsx.writeBuffer());
+  },
+  docx: async (paragraphs) => {
+    const { Document, Packer, Paragraph } = await import("docx");
+    const doc = new Document({
+      sections: [
+        { children: Array.from({ length: paragraphs }, (_, i) => new Paragraph(`${i + 1}. ${SENTENCE}`)) },
+      ],
+    });
+    return new Uint8Array(await Packer.toBuffer(doc));
+  },
+  pptx: async (slides) => {
+    const mod = await import("pptxgenjs");
+    const Ctor = ((mod as unknown as { default: { default?: unknown } }).default.default ??
+      mod.default) as new () => {
+      addSlide(): { addText(t: string, o: object): void };
+      write(o: object): Promise<unknown>;
+    };
+    const pptx = new Ctor();
+    for (let i = 0; i < slides; i++)
+      pptx.addSlide().addText(`Slide ${i + 1}: ${SENTENCE}`, { x: 1, y: 1, w: 8, h: 1 });
+    return (await pptx.write({ outputType: "uint8array" })) as Uint8Array;
+  },
+  pdf: async (pages) => {
+    const { PDFDocument, StandardFonts } = await import("pdf-lib");
+    const pdf = await PDFDocument.create();
+    const font = await pdf.embedFont(StandardFonts.Helvetica);
+    for (let p = 0; p < pages; p++) {
+      const page = pdf.addPage([595, 842]);
+      for (let l = 0; l < 30; l++)
+        page.drawText(SENTENCE.slice(0, 80), { x: 40, y: 800 - l * 25, size: 10, font });
+    }
+    return await pdf.save();
+  },
+  ipynb: (cells) =>
+    Promise.resolve(
+      new TextEncoder().encode(
+        JSON.stringify({
+          nbformat: 4,
+          nbformat_minor: 5,
+          metadata: {},
+          cells: Array.from({ length: cells }, (_, i) => ({
+            cell_type: "code",
+            metadata: {},
+            execution_count: i + 1,
+            source: [`x = ${i}\n`, `print(x)`],
+            outputs: [{ output_type: "stream", name: "stdout", text: [`${SENTENCE}\n`] }],
+          })),
+        }),
+      ),
+    ),
+};
+
+/** The smallest count whose file reaches `bytes` (doubling, then one bisection pass). */
+async function fileOfSize(make: Maker, bytes: number): Promise<Uint8Array> {
+  let n = 1;
+  let file = await make(n);
+  while (file.length < bytes) {
+    n *= 2;
+    file = await make(n);
+  }
+  return file;
+}
+
+export interface RenderFigure {
+  format: string;
+  targetBytes: number;
+  bytes: number;
+  medianMs: number | null;
+  tokens: number | null;
+  note: string;
+}
+
+export async function renderBench(sizes: number[]): Promise<RenderFigure[]> {
+  const out: RenderFigure[] = [];
+  for (const [format, make] of Object.entries(MAKERS) as Array<[Exclude<RenderFormat, "image">, Maker]>) {
+    for (const target of sizes) {
+      const file = await fileOfSize(make, target);
+      const samples: number[] = [];
+      let tokens: number | null = null;
+      let note = "";
+      for (let i = 0; i < 3; i++) {
+        const started = performance.now();
+        try {
+          const { text } = await renderArtifact(format, file, {
+            ...DEFAULT_RENDER_LIMITS,
+            now: () => Date.now(),
+          });
+          tokens = Math.ceil(text.length / 4);
+        } catch (error) {
+          if (!(error instanceof RenderError)) throw error;
+          note = `skipped: ${error.message}`;
+        }
+        samples.push(performance.now() - started);
+      }
+      samples.sort((a, b) => a - b);
+      out.push({
+        format,
+        targetBytes: target,
+        bytes: file.length,
+        medianMs: samples[1] ?? null,
+        tokens,
+        note,
+      });
+    }
+  }
+  return out;
+}
+
+export function renderTable(figures: RenderFigure[]): string {
+  const rows = figures.map(
+    (f) =>
+      `| ${f.format} | ${(f.bytes / 1024).toFixed(0)} KB | ${f.medianMs?.toFixed(1) ?? "—"} | ${f.tokens ?? "—"} | ${f.note} |`,
+  );
+  return [
+    "| format | file | render ms (median of 3) | tokens | note |",
+    "| --- | --- | --- | --- | --- |",
+    ...rows,
+  ].join("\n");
+}
