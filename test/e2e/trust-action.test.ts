@@ -11,6 +11,7 @@ import { startGitHubServer, type GitHubServer } from "../support/github-server.j
 import { requestText, startModelServer, type ModelServer } from "../support/model-server.js";
 import { assertValidReport } from "../support/report-schema.js";
 import { contains, scripted, verdictsFor } from "../support/scripted.js";
+import { dcfWorkbook } from "../support/office.js";
 import { makeWorkspace } from "../support/workspace.js";
 
 const OWNER = "Codertocat";
@@ -46,9 +47,10 @@ async function pushRun(
     setup?: (root: string) => Promise<void>;
     github?: (server: GitHubServer) => void;
     expectReport?: boolean;
+    rubric?: string;
   } = {},
 ): Promise<{ run: ActionRun; report: Report }> {
-  const ws = await makeWorkspace({ "rubrics/guide.md": RUBRIC, ...files });
+  const ws = await makeWorkspace({ "rubrics/guide.md": options.rubric ?? RUBRIC, ...files });
   cleanups.push(() => ws.cleanup());
   await options.setup?.(ws.root);
   github = await startGitHubServer({
@@ -230,5 +232,40 @@ describe("no check run is left open", () => {
     expect(run.stdout).toContain("closing the check run failed");
     expect(run.outputs["result"]).toBe("error");
     expect(run.code).toBe(1);
+  });
+});
+
+describe("a generated workbook through the Action", () => {
+  it("fails the check with the criterion located at its sheet and cell, in the annotation and the summary", async () => {
+    models = await startModelServer(
+      scripted({
+        judge: (_req, ids, artifact) => {
+          const line = artifact.split("\n").find((l) => l.startsWith("Assumptions!B5 = ")) ?? "";
+          return {
+            json: {
+              criteria: Object.fromEntries(
+                ids.map((id) => [id, { evidence: line, explanation: "4.0% exceeds 2.5%", verdict: "fail" }]),
+              ),
+              applicable: true,
+              summary: "graded",
+            },
+          };
+        },
+      }),
+    );
+    const rubric = `---\nfiles:\n  - build/*.xlsx\ndescription: A DCF model.\n---\n\n- The terminal growth rate does not exceed 2.5%. {#growth}\n`;
+    const { run, report } = await pushRun(
+      { "build/dcf.xlsx": await dcfWorkbook({ terminalGrowth: 0.04 }) },
+      { rubric },
+    );
+    expect(report.files[0]!.iterations[0]!.verdicts["growth"]).toMatchObject({ location: "Assumptions!B5" });
+    const check = github!.state.checkRuns[0]!;
+    expect(check.conclusion).toBe("failure");
+    expect(check.annotations[0]).toMatchObject({ path: "build/dcf.xlsx", title: "growth: fail" });
+    expect(check.annotations[0]!.message).toContain("(at Assumptions!B5)");
+    // Markdown: "!" is escaped (no image syntax from model text); GitHub shows Assumptions!B5.
+    expect(check.output.summary).toContain("| growth | ❌ fail |  | 4.0% exceeds 2.5% | Assumptions\\!B5 |");
+    expect(run.summary).toContain("Assumptions\\!B5");
+    expect(run.outputs["result"]).toBe("failed");
   });
 });
