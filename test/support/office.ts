@@ -67,7 +67,7 @@ export async function reportDocument(options: { withRisks: boolean }): Promise<U
               new CommentRangeStart(0),
               new TextRun("Revenue grew 12% over the quarter."),
               new CommentRangeEnd(0),
-              new TextRun({ children: [new CommentReference(0)] }),
+              new CommentReference(0),
             ],
           }),
           new Paragraph({
