@@ -30937,6 +30937,7 @@ function unzipSync(data, opts) {
 ;// CONCATENATED MODULE: ./src/render/zip.ts
 
 
+
 /**
  * The entries of an OOXML container, inflated only after their declared sizes pass the limits
  * (entry count, total uncompressed bytes, compression ratio), so a zip bomb is refused before it
@@ -30984,6 +30985,33 @@ function readZip(bytes, limits, wanted) {
 function zip_text(entries, name) {
     const data = entries.get(name);
     return data === undefined ? null : new TextDecoder("utf-8").decode(data);
+}
+/** The targets of an OOXML part's relationships by id, resolved to package paths (external ones left out). */
+function relationships(xml, base) {
+    const out = new Map();
+    if (xml === null)
+        return out;
+    for (const rel of findAll(xml_parseXml(xml, "relationships"), "Relationship")) {
+        const id = attr(rel, "Id");
+        const target = attr(rel, "Target");
+        if (!id || !target || attr(rel, "TargetMode") === "External")
+            continue;
+        out.set(id, resolvePart(base, target));
+    }
+    return out;
+}
+/** A relationship target relative to its part's folder, or absolute from the package root. */
+function resolvePart(base, target) {
+    if (target.startsWith("/"))
+        return target.slice(1);
+    const parts = base.split("/").filter(Boolean);
+    for (const segment of target.split("/")) {
+        if (segment === "..")
+            parts.pop();
+        else if (segment !== ".")
+            parts.push(segment);
+    }
+    return parts.join("/");
 }
 
 ;// CONCATENATED MODULE: ./src/render/docx.ts
@@ -31700,197 +31728,7 @@ async function renderPdf(bytes, limits) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/render/xlsx.ts
-
-
-
-/**
- * A workbook as text (SPEC §9): per sheet its name, whether it is hidden, its used range; the defined
- * names; every non-empty cell as `Sheet!A1 = shown value`, with its formula when it has one.
- */
-function renderXlsx(bytes, limits) {
-    const started = limits.now();
-    const entries = readZip(bytes, limits, (name) => /^xl\/(workbook\.xml|_rels\/workbook\.xml\.rels|sharedStrings\.xml|styles\.xml|worksheets\/[^/]+\.xml)$/.test(name));
-    const workbookXml = zip_text(entries, "xl/workbook.xml");
-    if (workbookXml === null)
-        throw new RenderError("malformed", "the file has no xl/workbook.xml: it is not a workbook");
-    const workbook = xml_parseXml(workbookXml, "xl/workbook.xml");
-    const targets = relationships(zip_text(entries, "xl/_rels/workbook.xml.rels"), "xl/");
-    const shared = sharedStrings(zip_text(entries, "xl/sharedStrings.xml"));
-    const formats = numberFormats(zip_text(entries, "xl/styles.xml"));
-    const sheets = findAll(workbook, "sheet").map((node) => ({
-        name: attr(node, "name") ?? "?",
-        hidden: (attr(node, "state") ?? "visible") !== "visible",
-        part: targets.get(attr(node, "r:id") ?? "") ?? "",
-    }));
-    const lines = [
-        `# Workbook: ${sheets.length} sheet${sheets.length === 1 ? "" : "s"} (${sheets.map((s) => s.name).join(", ")})`,
-    ];
-    const names = findAll(workbook, "definedName");
-    if (names.length > 0) {
-        lines.push("", "Defined names:");
-        for (const node of names) {
-            const hidden = attr(node, "hidden") === "1" ? " (hidden)" : "";
-            lines.push(`- ${attr(node, "name") ?? "?"}${hidden} = ${textOf(childrenOf(node))}`);
-        }
-    }
-    let chars = lines.join("\n").length;
-    for (const sheet of sheets) {
-        checkTime(limits, started);
-        const xml = zip_text(entries, sheet.part);
-        const prefix = sheetRef(sheet.name);
-        if (xml === null) {
-            lines.push("", `## Sheet ${JSON.stringify(sheet.name)}: its part ${sheet.part} is missing`);
-            continue;
-        }
-        const doc = xml_parseXml(xml, sheet.part);
-        const range = attr(first(doc, "dimension") ?? {}, "ref") ?? "";
-        lines.push("", `## Sheet ${JSON.stringify(sheet.name)}${sheet.hidden ? " (hidden)" : ""}${range ? ` — used range ${range}` : ""}`);
-        const masters = new Map();
-        let rows = 0;
-        for (const row of findAll(doc, "row")) {
-            if (++rows % 200 === 0)
-                checkTime(limits, started);
-            for (const cell of childrenOf(row).filter((n) => tagOf(n) === "c")) {
-                const ref = attr(cell, "r") ?? "?";
-                const parts = childrenOf(cell);
-                const f = parts.find((n) => tagOf(n) === "f");
-                let formula = f ? textOf(childrenOf(f)) : "";
-                if (f && attr(f, "t") === "shared") {
-                    const si = attr(f, "si") ?? "";
-                    const master = masters.get(si);
-                    if (formula)
-                        masters.set(si, { cell: ref, formula });
-                    else if (master)
-                        formula = `${master.formula} (shared from ${master.cell})`;
-                }
-                const shown = shownValue(cell, parts, shared, formats);
-                if (shown === "" && !formula)
-                    continue;
-                const line = `${prefix}!${ref} = ${shown}${formula ? ` [formula =${formula}]` : ""}`;
-                lines.push(line);
-                // Stop as soon as the rendering is over the cap, rather than render it all to refuse it.
-                chars += line.length + 1;
-                if (chars > limits.maxChars) {
-                    throw new RenderError("limit", `the rendering is over the limit of ${limits.maxChars} characters`);
-                }
-            }
-        }
-    }
-    return lines.join("\n") + "\n";
-}
-/** `Sheet` or `'My Sheet'`, as Excel writes a reference to another sheet. */
-function sheetRef(name) {
-    return /^[A-Za-z_][A-Za-z0-9_.]*$/.test(name) ? name : `'${name.replace(/'/g, "''")}'`;
-}
-function relationships(xml, base) {
-    const out = new Map();
-    if (xml === null)
-        return out;
-    for (const rel of findAll(xml_parseXml(xml, "relationships"), "Relationship")) {
-        const id = attr(rel, "Id");
-        const target = attr(rel, "Target");
-        if (!id || !target || attr(rel, "TargetMode") === "External")
-            continue;
-        out.set(id, resolvePart(base, target));
-    }
-    return out;
-}
-/** A relationship target relative to its part's folder, or absolute from the package root. */
-function resolvePart(base, target) {
-    if (target.startsWith("/"))
-        return target.slice(1);
-    const parts = base.split("/").filter(Boolean);
-    for (const segment of target.split("/")) {
-        if (segment === "..")
-            parts.pop();
-        else if (segment !== ".")
-            parts.push(segment);
-    }
-    return parts.join("/");
-}
-function sharedStrings(xml) {
-    if (xml === null)
-        return [];
-    return findAll(xml_parseXml(xml, "xl/sharedStrings.xml"), "si").map((si) => 
-    // Phonetic runs (rPh) are not part of the shown text.
-    textOf(childrenOf(si).filter((n) => tagOf(n) !== "rPh")));
-}
-/** Number format code per cell style index. */
-function numberFormats(xml) {
-    if (xml === null)
-        return [];
-    const doc = xml_parseXml(xml, "xl/styles.xml");
-    const custom = new Map();
-    for (const f of findAll(doc, "numFmt"))
-        custom.set(attr(f, "numFmtId") ?? "", attr(f, "formatCode") ?? "");
-    const cellXfs = first(doc, "cellXfs");
-    return (cellXfs ? childrenOf(cellXfs).filter((n) => tagOf(n) === "xf") : []).map((xf) => {
-        const id = attr(xf, "numFmtId") ?? "0";
-        return custom.get(id) ?? BUILTIN_FORMATS[id] ?? "General";
-    });
-}
-const BUILTIN_FORMATS = {
-    "1": "0",
-    "2": "0.00",
-    "3": "#,##0",
-    "4": "#,##0.00",
-    "9": "0%",
-    "10": "0.00%",
-    "14": "yyyy-mm-dd",
-    "15": "d-mmm-yy",
-    "16": "d-mmm",
-    "17": "mmm-yy",
-    "22": "yyyy-mm-dd h:mm",
-};
-function shownValue(cell, parts, shared, formats) {
-    const type = attr(cell, "t") ?? "n";
-    const v = parts.find((n) => tagOf(n) === "v");
-    const raw = v ? textOf(childrenOf(v)) : "";
-    switch (type) {
-        case "s":
-            return shared[Number(raw)] ?? "";
-        case "inlineStr": {
-            const is = parts.find((n) => tagOf(n) === "is");
-            return is ? textOf(childrenOf(is)) : "";
-        }
-        case "str":
-            return raw;
-        case "b":
-            return raw === "1" ? "TRUE" : "FALSE";
-        case "e":
-            return raw;
-        default: {
-            if (raw === "")
-                return "";
-            const format = formats[Number(attr(cell, "s") ?? "0")] ?? "General";
-            return formatNumber(Number(raw), raw, format);
-        }
-    }
-}
-/** Percentages and dates as shown; other numbers as stored (no rounding away of what the model computed). */
-function formatNumber(value, raw, format) {
-    if (!Number.isFinite(value))
-        return raw;
-    const plain = format.replace(/"[^"]*"|\[[^\]]*\]|\\./g, "");
-    if (plain.includes("%")) {
-        const decimals = /0\.(0+)%/.exec(plain)?.[1]?.length ?? 0;
-        return `${(value * 100).toFixed(decimals)}% (${raw})`;
-    }
-    if (/[dy]/i.test(plain) && !/^general$/i.test(plain)) {
-        // Excel's serial dates: days since 1899-12-30.
-        const ms = Math.round((value - 25569) * 86_400_000);
-        const date = new Date(ms);
-        if (!Number.isNaN(date.getTime())) {
-            const iso = date.toISOString();
-            return value % 1 === 0 ? iso.slice(0, 10) : iso.slice(0, 16).replace("T", " ");
-        }
-    }
-    return raw;
-}
-
 ;// CONCATENATED MODULE: ./src/render/pptx.ts
-
 
 
 
@@ -31985,6 +31823,169 @@ function paragraphs(shape) {
         .join(""));
 }
 const NOTES_CHROME = new Set(["sldImg", "sldNum", "hdr", "ftr", "dt"]);
+
+;// CONCATENATED MODULE: ./src/render/xlsx.ts
+
+
+
+/**
+ * A workbook as text (SPEC §9): per sheet its name, whether it is hidden, its used range; the defined
+ * names; every non-empty cell as `Sheet!A1 = shown value`, with its formula when it has one.
+ */
+function renderXlsx(bytes, limits) {
+    const started = limits.now();
+    const entries = readZip(bytes, limits, (name) => /^xl\/(workbook\.xml|_rels\/workbook\.xml\.rels|sharedStrings\.xml|styles\.xml|worksheets\/[^/]+\.xml)$/.test(name));
+    const workbookXml = zip_text(entries, "xl/workbook.xml");
+    if (workbookXml === null)
+        throw new RenderError("malformed", "the file has no xl/workbook.xml: it is not a workbook");
+    const workbook = xml_parseXml(workbookXml, "xl/workbook.xml");
+    const targets = relationships(zip_text(entries, "xl/_rels/workbook.xml.rels"), "xl/");
+    const shared = sharedStrings(zip_text(entries, "xl/sharedStrings.xml"));
+    const formats = numberFormats(zip_text(entries, "xl/styles.xml"));
+    const sheets = findAll(workbook, "sheet").map((node) => ({
+        name: attr(node, "name") ?? "?",
+        hidden: (attr(node, "state") ?? "visible") !== "visible",
+        part: targets.get(attr(node, "r:id") ?? "") ?? "",
+    }));
+    const lines = [
+        `# Workbook: ${sheets.length} sheet${sheets.length === 1 ? "" : "s"} (${sheets.map((s) => s.name).join(", ")})`,
+    ];
+    const names = findAll(workbook, "definedName");
+    if (names.length > 0) {
+        lines.push("", "Defined names:");
+        for (const node of names) {
+            const hidden = attr(node, "hidden") === "1" ? " (hidden)" : "";
+            lines.push(`- ${attr(node, "name") ?? "?"}${hidden} = ${textOf(childrenOf(node))}`);
+        }
+    }
+    let chars = lines.join("\n").length;
+    for (const sheet of sheets) {
+        checkTime(limits, started);
+        const xml = zip_text(entries, sheet.part);
+        const prefix = sheetRef(sheet.name);
+        if (xml === null) {
+            lines.push("", `## Sheet ${JSON.stringify(sheet.name)}: its part ${sheet.part} is missing`);
+            continue;
+        }
+        const doc = xml_parseXml(xml, sheet.part);
+        const range = attr(first(doc, "dimension") ?? {}, "ref") ?? "";
+        lines.push("", `## Sheet ${JSON.stringify(sheet.name)}${sheet.hidden ? " (hidden)" : ""}${range ? ` — used range ${range}` : ""}`);
+        const masters = new Map();
+        let rows = 0;
+        for (const row of findAll(doc, "row")) {
+            if (++rows % 200 === 0)
+                checkTime(limits, started);
+            for (const cell of childrenOf(row).filter((n) => tagOf(n) === "c")) {
+                const ref = attr(cell, "r") ?? "?";
+                const parts = childrenOf(cell);
+                const f = parts.find((n) => tagOf(n) === "f");
+                let formula = f ? textOf(childrenOf(f)) : "";
+                if (f && attr(f, "t") === "shared") {
+                    const si = attr(f, "si") ?? "";
+                    const master = masters.get(si);
+                    if (formula)
+                        masters.set(si, { cell: ref, formula });
+                    else if (master)
+                        formula = `${master.formula} (shared from ${master.cell})`;
+                }
+                const shown = shownValue(cell, parts, shared, formats);
+                if (shown === "" && !formula)
+                    continue;
+                const line = `${prefix}!${ref} = ${shown}${formula ? ` [formula =${formula}]` : ""}`;
+                lines.push(line);
+                // Stop as soon as the rendering is over the cap, rather than render it all to refuse it.
+                chars += line.length + 1;
+                if (chars > limits.maxChars) {
+                    throw new RenderError("limit", `the rendering is over the limit of ${limits.maxChars} characters`);
+                }
+            }
+        }
+    }
+    return lines.join("\n") + "\n";
+}
+/** `Sheet` or `'My Sheet'`, as Excel writes a reference to another sheet. */
+function sheetRef(name) {
+    return /^[A-Za-z_][A-Za-z0-9_.]*$/.test(name) ? name : `'${name.replace(/'/g, "''")}'`;
+}
+function sharedStrings(xml) {
+    if (xml === null)
+        return [];
+    return findAll(xml_parseXml(xml, "xl/sharedStrings.xml"), "si").map((si) => 
+    // Phonetic runs (rPh) are not part of the shown text.
+    textOf(childrenOf(si).filter((n) => tagOf(n) !== "rPh")));
+}
+/** Number format code per cell style index. */
+function numberFormats(xml) {
+    if (xml === null)
+        return [];
+    const doc = xml_parseXml(xml, "xl/styles.xml");
+    const custom = new Map();
+    for (const f of findAll(doc, "numFmt"))
+        custom.set(attr(f, "numFmtId") ?? "", attr(f, "formatCode") ?? "");
+    const cellXfs = first(doc, "cellXfs");
+    return (cellXfs ? childrenOf(cellXfs).filter((n) => tagOf(n) === "xf") : []).map((xf) => {
+        const id = attr(xf, "numFmtId") ?? "0";
+        return custom.get(id) ?? BUILTIN_FORMATS[id] ?? "General";
+    });
+}
+const BUILTIN_FORMATS = {
+    "1": "0",
+    "2": "0.00",
+    "3": "#,##0",
+    "4": "#,##0.00",
+    "9": "0%",
+    "10": "0.00%",
+    "14": "yyyy-mm-dd",
+    "15": "d-mmm-yy",
+    "16": "d-mmm",
+    "17": "mmm-yy",
+    "22": "yyyy-mm-dd h:mm",
+};
+function shownValue(cell, parts, shared, formats) {
+    const type = attr(cell, "t") ?? "n";
+    const v = parts.find((n) => tagOf(n) === "v");
+    const raw = v ? textOf(childrenOf(v)) : "";
+    switch (type) {
+        case "s":
+            return shared[Number(raw)] ?? "";
+        case "inlineStr": {
+            const is = parts.find((n) => tagOf(n) === "is");
+            return is ? textOf(childrenOf(is)) : "";
+        }
+        case "str":
+            return raw;
+        case "b":
+            return raw === "1" ? "TRUE" : "FALSE";
+        case "e":
+            return raw;
+        default: {
+            if (raw === "")
+                return "";
+            const format = formats[Number(attr(cell, "s") ?? "0")] ?? "General";
+            return formatNumber(Number(raw), raw, format);
+        }
+    }
+}
+/** Percentages and dates as shown; other numbers as stored (no rounding away of what the model computed). */
+function formatNumber(value, raw, format) {
+    if (!Number.isFinite(value))
+        return raw;
+    const plain = format.replace(/"[^"]*"|\[[^\]]*\]|\\./g, "");
+    if (plain.includes("%")) {
+        const decimals = /0\.(0+)%/.exec(plain)?.[1]?.length ?? 0;
+        return `${(value * 100).toFixed(decimals)}% (${raw})`;
+    }
+    if (/[dy]/i.test(plain) && !/^general$/i.test(plain)) {
+        // Excel's serial dates: days since 1899-12-30.
+        const ms = Math.round((value - 25569) * 86_400_000);
+        const date = new Date(ms);
+        if (!Number.isNaN(date.getTime())) {
+            const iso = date.toISOString();
+            return value % 1 === 0 ? iso.slice(0, 10) : iso.slice(0, 16).replace("T", " ");
+        }
+    }
+    return raw;
+}
 
 ;// CONCATENATED MODULE: ./src/render/render.ts
 
@@ -99105,20 +99106,19 @@ function fail(io, code, message) {
 
 
 
-
 const render_HELP = `rubric-gate render FILE
 
 Prints the text the judge grades for FILE: the rendering of a generated artifact
-(${RENDER_FORMATS.map((f) => `.${f}`).join(", ")}), every piece under its address (Sheet!B7, slide 3,
+(${RENDER_FORMATS.filter((f) => f !== "image")
+    .map((f) => `.${f}`)
+    .join(", ")}, pictures), every piece under its address (Sheet!B7, slide 3,
 paragraph 12, cell 4), or the file itself when it is text. No model is called.
 
 Exit codes: 0 printed; 1 the file cannot be rendered (the reason is printed: grading would skip it);
 2 usage error, or the file cannot be read.`;
-/** As large as grading reads a generated artifact. */
-const MAX_BYTES = 20 * 1024 * 1024;
 /** `rubric-gate render FILE`: the judge's view of a file. */
 const renderCommand = {
-    summary: "print the text the judge grades for a file (the rendering of .xlsx, .docx, .pptx, .pdf, .ipynb)",
+    summary: "print the text the judge grades for a file (the rendering of .xlsx, .docx, .pptx, .pdf, .ipynb, pictures)",
     async run(argv, io) {
         const flags = parseFlags("render", argv, {}, object({}));
         if (!flags.ok) {
@@ -99135,44 +99135,16 @@ const renderCommand = {
             return 2;
         }
         const path = (0,external_node_path_.relative)(io.cwd, (0,external_node_path_.resolve)(io.cwd, file)).split("\\").join("/");
-        let bytes;
-        try {
-            bytes = await createWorkspaceSource(io.cwd).read(path, { maxBytes: MAX_BYTES });
-        }
-        catch (error) {
-            if (!(error instanceof UnreadableFileError))
-                throw error;
-            io.stderr(`rubric-gate render: ${file}: ${error.message}`);
-            return 2;
-        }
-        if (bytes === null) {
-            io.stderr(`rubric-gate render: ${file} does not exist (paths are relative to ${io.cwd})`);
-            return 2;
-        }
-        const format = renderFormatOf(path);
-        if (format === null) {
-            const decoded = decodeArtifact(bytes, MAX_BYTES);
-            if (!decoded.ok) {
-                io.stderr(`rubric-gate render: ${file}: ${decoded.reason}; it would be skipped`);
-                return 1;
-            }
-            io.stdout(decoded.text.replace(/\n$/, ""));
+        const read = await readArtifact(createWorkspaceSource(io.cwd), path, { clock: systemClock });
+        if (read.ok) {
+            io.stdout(read.text.replace(/\n$/, ""));
             return 0;
         }
-        try {
-            const rendering = await renderArtifact(format, bytes, {
-                ...DEFAULT_RENDER_LIMITS,
-                now: () => Date.now(),
-            });
-            io.stdout(rendering.text.replace(/\n$/, ""));
-            return 0;
-        }
-        catch (error) {
-            if (!(error instanceof RenderError))
-                throw error;
-            io.stderr(`rubric-gate render: ${file} cannot be rendered: ${error.message}; grading would skip it`);
-            return 1;
-        }
+        // Grading would skip a file it can read but not render or decode; one it cannot read is an error.
+        const skipped = read.kind === "unrenderable" || read.kind === "binary" || read.kind === "not_utf8";
+        const hint = read.kind === "missing" ? ` (paths are relative to ${io.cwd})` : "";
+        io.stderr(`rubric-gate render: ${file}: ${read.reason}${hint}${skipped ? "; grading would skip it" : ""}`);
+        return skipped ? 1 : 2;
     },
 };
 

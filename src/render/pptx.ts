@@ -1,6 +1,5 @@
 import { attr, childrenOf, findAll, first, parseXml, tagOf, textOf, type XmlNode } from "./xml.js";
-import { relationships } from "./xlsx.js";
-import { readZip, text } from "./zip.js";
+import { readZip, relationships, text } from "./zip.js";
 import { checkTime, RenderError, type RenderLimits } from "./types.js";
 
 /**

@@ -1,5 +1,5 @@
 import { parseXml, attr, childrenOf, findAll, first, tagOf, textOf, type XmlNode } from "./xml.js";
-import { readZip, text } from "./zip.js";
+import { readZip, relationships, text } from "./zip.js";
 import { checkTime, RenderError, type RenderLimits } from "./types.js";
 
 /**
@@ -85,29 +85,6 @@ export function renderXlsx(bytes: Uint8Array, limits: RenderLimits): string {
 /** `Sheet` or `'My Sheet'`, as Excel writes a reference to another sheet. */
 function sheetRef(name: string): string {
   return /^[A-Za-z_][A-Za-z0-9_.]*$/.test(name) ? name : `'${name.replace(/'/g, "''")}'`;
-}
-
-export function relationships(xml: string | null, base: string): Map<string, string> {
-  const out = new Map<string, string>();
-  if (xml === null) return out;
-  for (const rel of findAll(parseXml(xml, "relationships"), "Relationship")) {
-    const id = attr(rel, "Id");
-    const target = attr(rel, "Target");
-    if (!id || !target || attr(rel, "TargetMode") === "External") continue;
-    out.set(id, resolvePart(base, target));
-  }
-  return out;
-}
-
-/** A relationship target relative to its part's folder, or absolute from the package root. */
-export function resolvePart(base: string, target: string): string {
-  if (target.startsWith("/")) return target.slice(1);
-  const parts = base.split("/").filter(Boolean);
-  for (const segment of target.split("/")) {
-    if (segment === "..") parts.pop();
-    else if (segment !== ".") parts.push(segment);
-  }
-  return parts.join("/");
 }
 
 function sharedStrings(xml: string | null): string[] {

@@ -1,5 +1,6 @@
 import { unzipSync, type UnzipFileInfo } from "fflate";
 import { RenderError, type RenderLimits } from "./types.js";
+import { attr, findAll, parseXml } from "./xml.js";
 
 /**
  * The entries of an OOXML container, inflated only after their declared sizes pass the limits
@@ -59,4 +60,28 @@ export function readZip(
 export function text(entries: Map<string, Uint8Array>, name: string): string | null {
   const data = entries.get(name);
   return data === undefined ? null : new TextDecoder("utf-8").decode(data);
+}
+
+/** The targets of an OOXML part's relationships by id, resolved to package paths (external ones left out). */
+export function relationships(xml: string | null, base: string): Map<string, string> {
+  const out = new Map<string, string>();
+  if (xml === null) return out;
+  for (const rel of findAll(parseXml(xml, "relationships"), "Relationship")) {
+    const id = attr(rel, "Id");
+    const target = attr(rel, "Target");
+    if (!id || !target || attr(rel, "TargetMode") === "External") continue;
+    out.set(id, resolvePart(base, target));
+  }
+  return out;
+}
+
+/** A relationship target relative to its part's folder, or absolute from the package root. */
+export function resolvePart(base: string, target: string): string {
+  if (target.startsWith("/")) return target.slice(1);
+  const parts = base.split("/").filter(Boolean);
+  for (const segment of target.split("/")) {
+    if (segment === "..") parts.pop();
+    else if (segment !== ".") parts.push(segment);
+  }
+  return parts.join("/");
 }
