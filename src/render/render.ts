@@ -69,7 +69,7 @@ export function addressAt(format: RenderFormat, text: string, line: number): str
 }
 
 const ADDRESS: Record<RenderFormat, (line: string) => string | null> = {
-  xlsx: (line) => /^((?:'(?:[^']|'')+'|[^\s!']+)![A-Z]+[0-9]+) = /.exec(line)?.[1] ?? null,
+  xlsx: (line) => /^((?:'(?:[^']|'')+'|[^\s!']+)![A-Z]+[0-9]+(?::[A-Z]+[0-9]+)?) = /.exec(line)?.[1] ?? null,
   docx: (line) => /^\((paragraph \d+|table \d+)\) ?/.exec(line)?.[1] ?? null,
   pptx: (line) => /^## (slide \d+)\b/.exec(line)?.[1] ?? null,
   pdf: (line) => /^## (page \d+)\b/.exec(line)?.[1] ?? null,

@@ -16,18 +16,36 @@ const parser = new XMLParser({
   htmlEntities: false,
 });
 
+/** The same, with namespace prefixes dropped from tag and attribute names (`x:sheet` → `sheet`, `r:id` → `id`). */
+const localParser = new XMLParser({
+  preserveOrder: true,
+  ignoreAttributes: false,
+  attributeNamePrefix: "",
+  parseTagValue: false,
+  parseAttributeValue: false,
+  trimValues: false,
+  processEntities: true,
+  htmlEntities: false,
+  removeNSPrefix: true,
+});
+
 /**
  * Parses one part of an OOXML package. A document type declaration is refused outright: OOXML never
  * has one, and it is how external entities and entity expansion attacks get in.
  */
-export function parseXml(source: string, part: string): XmlNode[] {
-  if (/<!DOCTYPE/i.test(source)) {
-    throw new RenderError("malformed", `${part} has a document type declaration, which is not allowed`);
-  }
+export function parseXml(source: string, part: string, options: { localNames?: boolean } = {}): XmlNode[] {
+  refuseDoctype(source, part);
   try {
-    return parser.parse(source) as XmlNode[];
+    return (options.localNames ? localParser : parser).parse(source) as XmlNode[];
   } catch (error) {
     throw new RenderError("malformed", `${part} is not well-formed XML (${(error as Error).message})`);
+  }
+}
+
+/** OOXML never has a document type declaration; one is how external entities and entity expansion get in. */
+export function refuseDoctype(source: string, part: string): void {
+  if (/<!DOCTYPE/i.test(source)) {
+    throw new RenderError("malformed", `${part} has a document type declaration, which is not allowed`);
   }
 }
 
