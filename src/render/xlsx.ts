@@ -58,7 +58,9 @@ export function renderXlsx(bytes: Uint8Array, limits: RenderLimits): string {
       continue;
     }
     refuseDoctype(xml, sheet.part);
-    renderSheet(sheet, xml, { shared, formats }, out, () => checkTime(limits, started));
+    renderSheet(sheet, xml, { shared, formats }, out, () => {
+      checkTime(limits, started);
+    });
   }
   return out.text();
 }

@@ -28,7 +28,7 @@ async function ledger(rows: number): Promise<Uint8Array> {
       r % 1000 === 0 ? "Subtotal checked" : null,
     ]);
   }
-  sheet.getCell(`D${rows}`).value = { error: "#REF!" } as ExcelJS.CellErrorValue;
+  sheet.getCell(`D${rows}`).value = { error: "#REF!" };
   return new Uint8Array(await wb.xlsx.writeBuffer());
 }
 
