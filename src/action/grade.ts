@@ -22,6 +22,7 @@ export async function grade(ctx: ActionContext, target: Target): Promise<RunResu
     env,
     timeoutMs: inputs["timeout-seconds"] * 1000,
     jsonMode: inputs["json-mode"],
+    images: inputs.images,
     clock,
     ...(deadline === undefined ? {} : { deadline }),
   });

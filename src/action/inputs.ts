@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { IMAGES_MODES } from "../ports/models.js";
 import { modelSpec, positiveNumber, wholeNumber } from "../util/string-schemas.js";
 
 const bool = z.enum(["true", "false"], { message: "expected true or false" }).transform((v) => v === "true");
@@ -16,6 +17,7 @@ const InputsSchema = z.object({
   "openai-base-url": z.url({ message: "expected a URL, e.g. https://gateway.example.com/v1" }).optional(),
   "anthropic-base-url": z.url({ message: "expected a URL" }).optional(),
   "json-mode": z.enum(["schema", "prompt"]).default("schema"),
+  images: z.enum(IMAGES_MODES, { message: "expected auto, on or off" }).default("auto"),
   revise: z
     .enum(["off", "suggest", "commit", "pr"], { message: "expected off, suggest, commit or pr" })
     .default("off"),

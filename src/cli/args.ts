@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { z } from "zod";
+import { IMAGES_MODES } from "../ports/models.js";
 import { modelSpec, positiveNumber, wholeNumber } from "../util/string-schemas.js";
 
 export const HELP = `rubric-gate — grade files against markdown rubrics with an isolated LLM judge
@@ -24,6 +25,7 @@ Options for grade:
   --json                  print the JSON report to stdout
   --dry-run               no model call: files, rubrics, prompt sizes, token and cost estimate
   --json-mode MODE        schema (default) or prompt, for OpenAI-compatible servers that ignore json_schema
+  --images MODE           auto (default: pictures to OpenAI and Anthropic, not to OpenAI-compatible), on or off
   --timeout SECONDS       per model call (default 120)
   --budget-seconds N      stop the run after N seconds; unfinished files are interrupted
   --max-tokens N          stop after N tokens in total; unfinished files are interrupted
@@ -54,6 +56,7 @@ const GradeFlags = z.object({
   json: z.boolean().default(false),
   "dry-run": z.boolean().default(false),
   "json-mode": z.enum(["schema", "prompt"]).default("schema"),
+  images: z.enum(IMAGES_MODES).default("auto"),
   timeout: positiveNumber.default(120),
   "budget-seconds": positiveNumber.optional(),
   "max-tokens": wholeNumber(1, Number.MAX_SAFE_INTEGER).optional(),
@@ -102,6 +105,7 @@ export function parseCommand(argv: string[], env: Record<string, string | undefi
         json: { type: "boolean" },
         "dry-run": { type: "boolean" },
         "json-mode": { type: "string" },
+        images: { type: "string" },
         timeout: { type: "string" },
         "budget-seconds": { type: "string" },
         "max-tokens": { type: "string" },

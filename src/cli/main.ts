@@ -144,6 +144,7 @@ async function grade(
     env: io.env,
     timeoutMs: flags.timeout * 1000,
     jsonMode: flags["json-mode"],
+    images: flags.images,
     clock,
     ...(deadline === undefined ? {} : { deadline }),
   });

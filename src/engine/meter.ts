@@ -65,7 +65,7 @@ export class Meter {
       this.add(client.model, answer);
       return answer;
     };
-    return { id: client.id, provider: client.provider, model: client.model, complete };
+    return { ...client, complete };
   }
 
   private add(model: string, answer: ModelAnswer): void {

@@ -169,10 +169,15 @@ async function gradePair(
     );
   }
   const members: Judge[] = [];
+  // A judge shown no pictures gives other verdicts on a file that has some: another cache entry.
+  const identities: string[] = [];
   for (const spec of judgeSpecs) {
     const judgeClient = clientFor(spec, "judge");
     if (judgeClient instanceof ModelError)
       return emptyFile(path, rubric.path, "grader_error", judgeClient.message);
+    identities.push(
+      read.images.length > 0 && judgeClient.takesImages === false ? `${spec} (no images)` : spec,
+    );
     for (let sample = 0; sample < (options.judgeSamples ?? 1); sample++) {
       members.push(createJudge({ client: judgeClient }));
     }
@@ -182,7 +187,7 @@ async function gradePair(
     ? withVerdictCache(panel, {
         store: options.verdictStore,
         // Every member and the sample count: a different panel is a different judge.
-        judge: `${judgeSpecs.join(",")}${(options.judgeSamples ?? 1) > 1 ? ` x${options.judgeSamples}` : ""}`,
+        judge: `${identities.join(",")}${(options.judgeSamples ?? 1) > 1 ? ` x${options.judgeSamples}` : ""}`,
         ...(options.onCacheError ? { onStoreError: options.onCacheError } : {}),
       })
     : panel;

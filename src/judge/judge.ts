@@ -91,7 +91,7 @@ export function createJudge(options: JudgeOptions): Judge {
   return {
     async grade(rubric, artifact, signal) {
       const nonce = (options.nonce ?? makeNonce)(judgeData(artifact));
-      const messages = buildJudgeMessages(rubric, artifact, nonce);
+      const messages = buildJudgeMessages(rubric, forModel(artifact, client), nonce);
       const schema = judgeJsonSchema(rubric);
       const cacheKey = judgeCacheKey(rubric);
       const maxOutputTokens =
@@ -280,4 +280,12 @@ function where(artifact: Artifact, line: number | null): { line: number | null; 
   if (line === null) return { line: null, location: null };
   if (artifact.format === undefined) return { line, location: `line ${line}` };
   return { line: null, location: addressAt(artifact.format, artifact.content, line) };
+}
+
+/** The artifact as this model gets it: a model that takes no images is told its pictures exist, unseen. */
+function forModel(artifact: Artifact, client: ModelClient): Artifact {
+  const images = artifact.images ?? [];
+  if (client.takesImages !== false || images.length === 0) return artifact;
+  const { images: _withheld, ...rest } = artifact;
+  return { ...rest, picturesWithheld: images.length };
 }

@@ -67,10 +67,22 @@ export interface ModelClient {
   readonly id: string;
   readonly provider: ProviderName;
   readonly model: string;
+  /**
+   * Whether pictures are sent to this model as image inputs (SPEC §9). When false, the judge is told
+   * the pictures exist but are not shown. Unset means true.
+   */
+  readonly takesImages?: boolean;
   complete(request: StructuredRequest): Promise<ModelAnswer>;
 }
 
 export type ProviderName = "openai" | "anthropic" | "openai-compatible";
+
+/**
+ * Whether pictures go to a model as image inputs: `auto` for OpenAI and Anthropic but not for
+ * OpenAI-compatible servers (many of whose models take no images); `on` or `off` for every model.
+ */
+export const IMAGES_MODES = ["auto", "on", "off"] as const;
+export type ImagesMode = (typeof IMAGES_MODES)[number];
 
 /** Why a model call failed for good (after bounded retries). */
 export type ModelErrorKind =

@@ -3,7 +3,7 @@ import { createOpenAIClient, type JsonMode } from "./openai.js";
 import type { EndpointHealth } from "./health.js";
 import type { RateLimits } from "./rate-limit.js";
 import type { RetryPolicy } from "./retry.js";
-import { ModelError, type ModelClient, type ProviderName } from "../ports/models.js";
+import { ModelError, type ImagesMode, type ModelClient, type ProviderName } from "../ports/models.js";
 
 const PROVIDERS: readonly ProviderName[] = ["openai", "anthropic", "openai-compatible"];
 
@@ -52,6 +52,16 @@ export interface ModelClientSettings {
   health?: EndpointHealth;
   /** Names the model's job in the missing-key message. */
   role?: "judge" | "writer";
+  /**
+   * Whether pictures go to the model as image inputs: `auto` (the default) for OpenAI and Anthropic,
+   * not for OpenAI-compatible servers, many of whose models take no images; `on` or `off` for all.
+   */
+  images?: ImagesMode;
+}
+
+/** Whether a model of `provider` is sent pictures under `mode`. */
+export function takesImages(provider: ProviderName, mode: ImagesMode = "auto"): boolean {
+  return mode === "auto" ? provider !== "openai-compatible" : mode === "on";
 }
 
 /**
@@ -67,7 +77,8 @@ export function createModelClient(spec: string, settings: ModelClientSettings): 
     settings.rateLimits
       ? { ...settings.retry, limiter: settings.rateLimits.for(`${server(baseURL)} ${model}`) }
       : settings.retry;
-  const guarded = (client: ModelClient, baseURL: string | undefined): ModelClient => {
+  const guarded = (unguarded: ModelClient, baseURL: string | undefined): ModelClient => {
+    const client = { ...unguarded, takesImages: takesImages(provider, settings.images) };
     const { health } = settings;
     if (!health) return client;
     const where = server(baseURL);

@@ -3,7 +3,7 @@ import { createModelClient, keyProblem } from "./factory.js";
 import { EndpointHealth } from "./health.js";
 import type { JsonMode } from "./openai.js";
 import { RateLimits } from "./rate-limit.js";
-import type { ModelClient } from "../ports/models.js";
+import type { ImagesMode, ModelClient } from "../ports/models.js";
 
 export interface ModelsOptions {
   /** Where keys and base URLs come from (`process.env`, or the Action's inputs over it). */
@@ -11,6 +11,8 @@ export interface ModelsOptions {
   /** Per HTTP attempt. */
   timeoutMs?: number;
   jsonMode?: JsonMode;
+  /** Whether pictures go to the models as image inputs (see `ImagesMode`). */
+  images?: ImagesMode;
   clock: Clock;
   /** Absolute time on `clock` when the run's time budget ends. */
   deadline?: number;
@@ -42,6 +44,7 @@ export function createModels(options: ModelsOptions): Models {
         env: options.env,
         ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
         ...(options.jsonMode === undefined ? {} : { jsonMode: options.jsonMode }),
+        ...(options.images === undefined ? {} : { images: options.images }),
         retry: {
           clock: options.clock,
           ...(options.deadline === undefined ? {} : { deadline: options.deadline }),

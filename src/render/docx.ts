@@ -1,24 +1,40 @@
 import { attr, childrenOf, findAll, first, parseXml, tagOf, textOf, type XmlNode } from "./xml.js";
-import { readZip, text } from "./zip.js";
+import { mediaTypeOfPart, Pictures } from "./pictures.js";
+import { readPart, readZip, relationships, text } from "./zip.js";
 import { checkTime, RenderError, type RenderLimits } from "./types.js";
+import type { ImageInput } from "../ports/models.js";
 
 /**
  * A document as markdown (SPEC §9): headings, lists and tables; every body paragraph numbered
  * `(paragraph N)`; tracked insertions as `{+…+}` and deletions as `{-…-}`; comments after the
- * paragraph they are anchored in; pictures as `[picture: alt text]`.
+ * paragraph they are anchored in; pictures as `[picture N: alt text]`, attached as image inputs
+ * within the limits of `Pictures`.
  */
-export function renderDocx(bytes: Uint8Array, limits: RenderLimits): string {
+export function renderDocx(bytes: Uint8Array, limits: RenderLimits): { text: string; images: ImageInput[] } {
   const started = limits.now();
-  const entries = readZip(
-    bytes,
-    limits,
-    (name) => name === "word/document.xml" || name === "word/comments.xml",
+  const entries = readZip(bytes, limits, (name) =>
+    ["word/document.xml", "word/comments.xml", "word/_rels/document.xml.rels"].includes(name),
   );
   const xml = text(entries, "word/document.xml");
   if (xml === null)
     throw new RenderError("malformed", "the file has no word/document.xml: it is not a document");
   const body = first(parseXml(xml, "word/document.xml"), "w:body");
-  const comments = commentsById(text(entries, "word/comments.xml"));
+  const pictures = new Pictures();
+  const targets = relationships(text(entries, "word/_rels/document.xml.rels"), "word/");
+  const inline = (nodes: XmlNode[]): string =>
+    inlineText(nodes, (id, alt) => {
+      const part = targets.get(id);
+      return pictures.add(alt, part === undefined ? null : mediaTypeOfPart(part), () =>
+        part === undefined
+          ? { unreadable: "its relationship is missing or external" }
+          : readPart(bytes, limits, part),
+      );
+    });
+  const paragraphText = (p: XmlNode) => paragraphParts(p, inline);
+  // A comment's pictures are named, not sent: the document's own pictures keep their reading order.
+  const comments = commentsById(text(entries, "word/comments.xml"), (nodes) =>
+    inlineText(nodes, (_, alt) => `[picture in a comment${alt.trim() ? `: ${alt.trim()}` : ""}]`),
+  );
   const lines: string[] = [];
   let paragraph = 0;
   let table = 0;
@@ -56,10 +72,12 @@ export function renderDocx(bytes: Uint8Array, limits: RenderLimits): string {
     }
   };
   walk(body ? childrenOf(body) : []);
-  return lines.join("\n") + "\n";
+  return { text: lines.join("\n") + "\n", images: pictures.images };
 }
 
-function paragraphText(p: XmlNode): { prefix: string; text: string } {
+type Inline = (nodes: XmlNode[]) => string;
+
+function paragraphParts(p: XmlNode, inline: Inline): { prefix: string; text: string } {
   const props = childrenOf(p).find((n) => tagOf(n) === "w:pPr");
   const style = props ? (attr(first(childrenOf(props), "w:pStyle") ?? {}, "w:val") ?? "") : "";
   const heading = /^(?:heading|Heading)\s?(\d)$/.exec(style)?.[1];
@@ -74,26 +92,33 @@ function paragraphText(p: XmlNode): { prefix: string; text: string } {
   return { prefix, text: inline(childrenOf(p)) };
 }
 
-function inline(nodes: XmlNode[]): string {
+/** A run of inline content as text; `picture(relationship id, alt text)` gives a picture's placeholder. */
+function inlineText(nodes: XmlNode[], picture: (id: string, alt: string) => string): string {
   let out = "";
   for (const node of nodes) {
     const tag = tagOf(node);
     if (tag === "w:t") out += textOf(childrenOf(node));
     else if (tag === "w:tab") out += "\t";
     else if (tag === "w:br" || tag === "w:cr") out += " ";
-    else if (tag === "w:ins") out += `{+${inline(childrenOf(node))}+}`;
+    else if (tag === "w:ins") out += `{+${inlineText(childrenOf(node), picture)}+}`;
     else if (tag === "w:del") out += `{-${textOf(findAll(childrenOf(node), "w:delText"))}-}`;
-    else if (tag === "w:drawing" || tag === "w:pict") {
+    else if (tag === "w:drawing") {
       const doc = first(childrenOf(node), "wp:docPr");
       const alt = doc ? (attr(doc, "descr") ?? attr(doc, "title") ?? attr(doc, "name") ?? "") : "";
-      out += `[picture${alt ? `: ${alt}` : ""}]`;
+      const blip = first(childrenOf(node), "a:blip");
+      out += picture(blip ? (attr(blip, "r:embed") ?? attr(blip, "r:link") ?? "") : "", alt);
+    } else if (tag === "w:pict") {
+      // A legacy VML picture: its alt text on the shape, its part on the image data.
+      const shape = first(childrenOf(node), "v:shape");
+      const data = first(childrenOf(node), "v:imagedata");
+      out += picture(data ? (attr(data, "r:id") ?? "") : "", shape ? (attr(shape, "alt") ?? "") : "");
     } else if (tag === "w:pPr" || tag === "w:rPr") continue;
-    else out += inline(childrenOf(node));
+    else out += inlineText(childrenOf(node), picture);
   }
   return out;
 }
 
-function commentsById(xml: string | null): Map<string, { author: string; text: string }> {
+function commentsById(xml: string | null, inline: Inline): Map<string, { author: string; text: string }> {
   const out = new Map<string, { author: string; text: string }>();
   if (xml === null) return out;
   for (const c of findAll(parseXml(xml, "word/comments.xml"), "w:comment")) {

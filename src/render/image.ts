@@ -10,7 +10,7 @@ export const MAX_IMAGE_BYTES = 5 * 1024 * 1024;
  * that keys the verdict cache. The type is read from the bytes, never taken from the file name.
  */
 export function renderImage(bytes: Uint8Array): { text: string; images: ImageInput[] } {
-  const mediaType = sniff(bytes);
+  const mediaType = sniffImage(bytes);
   if (mediaType === null) {
     throw new RenderError("malformed", "the file is not a PNG, JPEG, GIF or WebP picture");
   }
@@ -22,12 +22,13 @@ export function renderImage(bytes: Uint8Array): { text: string; images: ImageInp
   }
   const digest = createHash("sha256").update(bytes).digest("hex");
   return {
-    text: `# picture: ${mediaType}, ${bytes.length} bytes, sha256 ${digest}\n\nThe picture is attached to this message as an image input.\n`,
+    text: `# picture: ${mediaType}, ${bytes.length} bytes, sha256 ${digest}\n\n[picture 1]\n`,
     images: [{ mediaType, data: Buffer.from(bytes).toString("base64") }],
   };
 }
 
-function sniff(bytes: Uint8Array): ImageInput["mediaType"] | null {
+/** The picture type read from its first bytes; null when it is none of the four judges take. */
+export function sniffImage(bytes: Uint8Array): ImageInput["mediaType"] | null {
   const at = (i: number, ...values: number[]) => values.every((v, k) => bytes[i + k] === v);
   if (at(0, 0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a)) return "image/png";
   if (at(0, 0xff, 0xd8, 0xff)) return "image/jpeg";

@@ -1,3 +1,5 @@
+import type { ImageInput } from "../ports/models.js";
+import { Pictures } from "./pictures.js";
 import { RenderError, checkTime, type RenderLimits } from "./types.js";
 
 interface Cell {
@@ -8,9 +10,10 @@ interface Cell {
 
 /**
  * A notebook as text (SPEC §9), per cell (`## cell N (code|markdown|raw)`): its source, then its text
- * outputs and errors; pictures in outputs as `[picture: image/png]`.
+ * outputs and errors; pictures in outputs as `[picture N: their text/plain]`, attached as image inputs
+ * within the limits of `Pictures`.
  */
-export function renderIpynb(bytes: Uint8Array, limits: RenderLimits): string {
+export function renderIpynb(bytes: Uint8Array, limits: RenderLimits): { text: string; images: ImageInput[] } {
   const started = limits.now();
   let notebook: { cells?: unknown };
   try {
@@ -21,17 +24,18 @@ export function renderIpynb(bytes: Uint8Array, limits: RenderLimits): string {
   if (!Array.isArray(notebook.cells)) throw new RenderError("malformed", "the notebook has no cells array");
   const cells = notebook.cells as Cell[];
   const lines: string[] = [`# Notebook: ${cells.length} cell${cells.length === 1 ? "" : "s"}`];
+  const pictures = new Pictures();
   for (const [index, cell] of cells.entries()) {
     if (index % 50 === 0) checkTime(limits, started);
     const type = typeof cell.cell_type === "string" ? cell.cell_type : "unknown";
     lines.push("", `## cell ${index + 1} (${type})`, joined(cell.source).replace(/\n$/, ""));
     const outputs = Array.isArray(cell.outputs) ? (cell.outputs as Array<Record<string, unknown>>) : [];
     for (const output of outputs) {
-      const rendered = outputText(output);
+      const rendered = outputText(output, pictures);
       if (rendered !== "") lines.push("### output", rendered.replace(/\n$/, ""));
     }
   }
-  return lines.join("\n") + "\n";
+  return { text: lines.join("\n") + "\n", images: pictures.images };
 }
 
 function joined(value: unknown): string {
@@ -39,9 +43,11 @@ function joined(value: unknown): string {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === "string").join("") : "";
 }
 
+const BASE64_PICTURES = new Set(["image/png", "image/jpeg", "image/gif", "image/webp"]);
+
 const ANSI = /\u001b\[[0-9;]*[A-Za-z]/g;
 
-function outputText(output: Record<string, unknown>): string {
+function outputText(output: Record<string, unknown>, pictures: Pictures): string {
   switch (output["output_type"]) {
     case "stream":
       return joined(output["text"]);
@@ -55,9 +61,18 @@ function outputText(output: Record<string, unknown>): string {
     case "execute_result":
     case "display_data": {
       const data = (output["data"] ?? {}) as Record<string, unknown>;
-      const pictures = Object.keys(data).filter((k) => k.startsWith("image/"));
       const textPlain = joined(data["text/plain"]);
-      return [textPlain, ...pictures.map((k) => `[picture: ${k}]`)].filter(Boolean).join("\n");
+      // One picture per output: Jupyter gives the same figure in several types; the first a judge takes.
+      const types = Object.keys(data).filter((k) => k.startsWith("image/"));
+      const type = types.find((k) => BASE64_PICTURES.has(k)) ?? types[0];
+      if (type === undefined) return textPlain;
+      const placeholder = pictures.add(textPlain, type, () => {
+        const encoded = joined(data[type]).replace(/\s+/g, "");
+        return /^[A-Za-z0-9+/]*={0,2}$/.test(encoded)
+          ? new Uint8Array(Buffer.from(encoded, "base64"))
+          : { unreadable: "its data is not base64" };
+      });
+      return placeholder;
     }
     default:
       return "";

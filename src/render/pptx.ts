@@ -1,12 +1,15 @@
 import { attr, childrenOf, findAll, first, parseXml, tagOf, textOf, type XmlNode } from "./xml.js";
-import { readZip, relationships, text } from "./zip.js";
+import { mediaTypeOfPart, Pictures } from "./pictures.js";
+import { readPart, readZip, relationships, text } from "./zip.js";
+import type { ImageInput } from "../ports/models.js";
 import { checkTime, RenderError, type RenderLimits } from "./types.js";
 
 /**
  * A deck as text (SPEC §9), per slide (`## slide N`): its title, text in document order, tables,
- * pictures with their alt text, and the speaker notes.
+ * pictures with their alt text (attached as image inputs within the limits of `Pictures`), and the
+ * speaker notes.
  */
-export function renderPptx(bytes: Uint8Array, limits: RenderLimits): string {
+export function renderPptx(bytes: Uint8Array, limits: RenderLimits): { text: string; images: ImageInput[] } {
   const started = limits.now();
   const entries = readZip(bytes, limits, (name) =>
     /^ppt\/(presentation\.xml|_rels\/presentation\.xml\.rels|slides\/[^/]+\.xml|slides\/_rels\/[^/]+\.rels|notesSlides\/[^/]+\.xml)$/.test(
@@ -21,6 +24,7 @@ export function renderPptx(bytes: Uint8Array, limits: RenderLimits): string {
     (s) => targets.get(attr(s, "r:id") ?? "") ?? "",
   );
   const lines: string[] = [`# Deck: ${slides.length} slide${slides.length === 1 ? "" : "s"}`];
+  const pictures = new Pictures();
   for (const [index, part] of slides.entries()) {
     checkTime(limits, started);
     const slideXml = text(entries, part);
@@ -32,9 +36,17 @@ export function renderPptx(bytes: Uint8Array, limits: RenderLimits): string {
     const shapes = tree ? childrenOf(tree) : [];
     const title = shapes.find(isTitle);
     lines.push("", `## slide ${index + 1}${title ? `: ${paragraphs(title).join(" ")}` : ""}`);
-    for (const shape of shapes) renderShape(shape, title, lines);
     const name = part.slice(part.lastIndexOf("/") + 1);
     const rels = relationships(text(entries, `ppt/slides/_rels/${name}.rels`), "ppt/slides/");
+    const picture = (id: string, alt: string): string => {
+      const target = rels.get(id);
+      return pictures.add(alt, target === undefined ? null : mediaTypeOfPart(target), () =>
+        target === undefined
+          ? { unreadable: "its relationship is missing or external" }
+          : readPart(bytes, limits, target),
+      );
+    };
+    for (const shape of shapes) renderShape(shape, title, lines, picture);
     const notesPart = [...rels.values()].find((t) => t.includes("notesSlides/"));
     const notesXml = notesPart === undefined ? null : text(entries, notesPart);
     if (notesPart !== undefined && notesXml !== null) {
@@ -47,17 +59,23 @@ export function renderPptx(bytes: Uint8Array, limits: RenderLimits): string {
       if (notes.length > 0) lines.push("Speaker notes:", ...notes.map((t) => `  ${t}`));
     }
   }
-  return lines.join("\n") + "\n";
+  return { text: lines.join("\n") + "\n", images: pictures.images };
 }
 
-function renderShape(shape: XmlNode, title: XmlNode | undefined, lines: string[]): void {
+function renderShape(
+  shape: XmlNode,
+  title: XmlNode | undefined,
+  lines: string[],
+  picture: (id: string, alt: string) => string,
+): void {
   const tag = tagOf(shape);
   if (tag === "p:sp" && shape !== title) {
     for (const t of paragraphs(shape)) if (t.trim() !== "") lines.push(t);
   } else if (tag === "p:pic") {
     const props = first(childrenOf(shape), "p:cNvPr");
     const alt = props ? (attr(props, "descr") ?? attr(props, "title") ?? "") : "";
-    lines.push(`[picture${alt ? `: ${alt}` : ""}]`);
+    const blip = first(childrenOf(shape), "a:blip");
+    lines.push(picture(blip ? (attr(blip, "r:embed") ?? attr(blip, "r:link") ?? "") : "", alt));
   } else if (tag === "p:graphicFrame") {
     const table = first(childrenOf(shape), "a:tbl");
     if (table) {
@@ -70,7 +88,7 @@ function renderShape(shape: XmlNode, title: XmlNode | undefined, lines: string[]
       }
     }
   } else if (tag === "p:grpSp") {
-    for (const child of childrenOf(shape)) renderShape(child, title, lines);
+    for (const child of childrenOf(shape)) renderShape(child, title, lines, picture);
   }
 }
 

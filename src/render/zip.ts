@@ -57,6 +57,27 @@ export function readZip(
   return out;
 }
 
+/**
+ * One part of a container, read on its own (a picture, only when it will be sent): the same limits
+ * apply, and a part beyond one, or missing, is a reason rather than an error.
+ */
+export function readPart(
+  bytes: Uint8Array,
+  limits: RenderLimits,
+  name: string,
+): Uint8Array | { unreadable: string } {
+  try {
+    return (
+      readZip(bytes, limits, (entry) => entry === name).get(name) ?? {
+        unreadable: `its part ${name} is missing`,
+      }
+    );
+  } catch (error) {
+    if (error instanceof RenderError) return { unreadable: error.message };
+    throw error;
+  }
+}
+
 export function text(entries: Map<string, Uint8Array>, name: string): string | null {
   const data = entries.get(name);
   return data === undefined ? null : new TextDecoder("utf-8").decode(data);

@@ -1,11 +1,24 @@
 // Renderings of real office files written by generator libraries (exceljs, docx, pptxgenjs), and the
 // hostile-file limits, each with a file built to break it.
-import { zipSync } from "fflate";
+import { randomBytes } from "node:crypto";
+import { unzipSync, zipSync } from "fflate";
 import { describe, expect, it } from "vitest";
 import { addressAt, renderArtifact, renderFormatOf } from "../../src/render/render.js";
 import { DEFAULT_RENDER_LIMITS, RenderError, type RenderLimits } from "../../src/render/types.js";
 import { readFileSync } from "node:fs";
-import { deck, dcfWorkbook, notebook, pdfOfPages, reportDocument } from "../support/office.js";
+import { MAX_IMAGE_BYTES } from "../../src/render/image.js";
+import { MAX_PICTURES } from "../../src/render/pictures.js";
+import {
+  deck,
+  dcfWorkbook,
+  notebook,
+  pdfOfPages,
+  pictureDeck,
+  pictureDocument,
+  plotNotebook,
+  PNG,
+  reportDocument,
+} from "../support/office.js";
 
 const fixture = (name: string): Uint8Array =>
   new Uint8Array(readFileSync(new URL(`../fixtures/office/${name}`, import.meta.url)));
@@ -200,5 +213,61 @@ describe("hostile files are refused within the limits, never expanded", () => {
         )
       ).message,
     ).toContain("took longer than");
+  });
+});
+
+describe("pictures inside decks, documents and notebooks (SPEC §9)", () => {
+  it("are attached as image inputs in reading order, each named in the rendering with its alt text", async () => {
+    const pptx = await renderArtifact("pptx", await pictureDeck(2), limits());
+    expect(pptx.text).toContain("## slide 1\nFigure 1\n[picture 1: Chart 1]");
+    expect(pptx.text).toContain("## slide 2\nFigure 2\n[picture 2: Chart 2]");
+    expect(pptx.images.map((i) => [i.mediaType, Buffer.from(i.data, "base64").equals(PNG)])).toEqual([
+      ["image/png", true],
+      ["image/png", true],
+    ]);
+    const docx = await renderArtifact("docx", await pictureDocument(1), limits());
+    expect(docx.text).toContain("(paragraph 1) Figure 1: [picture 1: Diagram 1]");
+    expect(docx.images).toHaveLength(1);
+    const ipynb = await renderArtifact("ipynb", plotNotebook(), limits());
+    expect(ipynb.text).toContain("### output\n[picture 1: <Figure size 640x480 with 1 Axes>]");
+    expect(Buffer.from(ipynb.images[0]!.data, "base64").equals(PNG)).toBe(true);
+  });
+
+  it("beyond the count limit, a picture is named as not attached — never dropped silently", async () => {
+    const { text, images } = await renderArtifact("pptx", await pictureDeck(MAX_PICTURES + 2), limits());
+    expect(images).toHaveLength(MAX_PICTURES);
+    expect(text).toContain(`[picture ${MAX_PICTURES}: Chart ${MAX_PICTURES}]`);
+    expect(text).toContain(
+      `[picture ${MAX_PICTURES + 1}, not attached (over the limit of ${MAX_PICTURES} pictures per file): Chart ${MAX_PICTURES + 1}]`,
+    );
+  });
+
+  it("a picture of a type no judge takes, one that is not what it claims, and one over the size limit are named, not sent", async () => {
+    // The deck's media parts replaced as another producer (or an attacker) might write them.
+    const files = unzipSync(await pictureDeck(3));
+    const media = Object.keys(files)
+      .filter((n) => /^ppt\/media\/.+\.png$/.test(n))
+      .sort();
+    expect(media).toHaveLength(3);
+    const emf = media[0]!.replace(/\.png$/, ".emf");
+    files[emf] = files[media[0]!]!;
+    Reflect.deleteProperty(files, media[0]!);
+    for (const [name, data] of Object.entries(files)) {
+      if (name.startsWith("ppt/slides/_rels/")) {
+        files[name] = new TextEncoder().encode(
+          new TextDecoder().decode(data).replace(media[0]!.slice("ppt/".length), emf.slice("ppt/".length)),
+        );
+      }
+    }
+    files[media[1]!] = new TextEncoder().encode("<svg/> pretending to be a PNG");
+    // Random bytes: incompressible, so the size limit is what refuses it, not the ratio limit.
+    files[media[2]!] = new Uint8Array([...PNG.subarray(0, 16), ...randomBytes(MAX_IMAGE_BYTES)]);
+    const { text, images } = await renderArtifact("pptx", zipSync(files), limits());
+    expect(images).toEqual([]);
+    expect(text).toContain("[picture 1, not attached (image/x-emf is not a type judges take): Chart 1]");
+    expect(text).toContain("[picture 2, not attached (not a PNG, JPEG, GIF or WebP picture): Chart 2]");
+    expect(text).toMatch(
+      /\[picture 3, not attached \(\d+ bytes, over the limit of 5242880 per picture\): Chart 3\]/,
+    );
   });
 });

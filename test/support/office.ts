@@ -10,6 +10,7 @@ import {
   CommentReference,
   Document,
   HeadingLevel,
+  ImageRun,
   InsertedTextRun,
   DeletedTextRun,
   Packer,
@@ -191,4 +192,86 @@ export async function pdfOfPages(pages: string[]): Promise<Uint8Array> {
     });
   }
   return await pdf.save();
+}
+
+/** A real 1 × 1 PNG. */
+export const PNG = Buffer.from(
+  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==",
+  "base64",
+);
+
+/** A deck of `count` slides, each with one picture whose alt text is "Chart N". */
+export async function pictureDeck(count: number): Promise<Uint8Array> {
+  const pptx = new PptxGenJS();
+  for (let i = 1; i <= count; i++) {
+    const slide = pptx.addSlide();
+    slide.addText(`Figure ${i}`, { x: 0.5, y: 0.3, w: 8, h: 0.6 });
+    slide.addImage({
+      data: `image/png;base64,${PNG.toString("base64")}`,
+      x: 1,
+      y: 1,
+      w: 1,
+      h: 1,
+      altText: `Chart ${i}`,
+    });
+  }
+  return (await pptx.write({ outputType: "uint8array" })) as Uint8Array;
+}
+
+/** A document with `count` paragraphs, each holding one picture described as "Diagram N". */
+export async function pictureDocument(count: number): Promise<Uint8Array> {
+  const doc = new Document({
+    sections: [
+      {
+        children: Array.from(
+          { length: count },
+          (_, i) =>
+            new Paragraph({
+              children: [
+                new TextRun(`Figure ${i + 1}: `),
+                new ImageRun({
+                  type: "png",
+                  data: PNG,
+                  transformation: { width: 10, height: 10 },
+                  altText: {
+                    name: `image${i + 1}`,
+                    description: `Diagram ${i + 1}`,
+                    title: `Diagram ${i + 1}`,
+                  },
+                }),
+              ],
+            }),
+        ),
+      },
+    ],
+  });
+  return new Uint8Array(await Packer.toBuffer(doc));
+}
+
+/** A notebook whose one code cell displays a figure (PNG plus its text/plain stand-in). */
+export function plotNotebook(): Uint8Array {
+  const nb = {
+    nbformat: 4,
+    nbformat_minor: 5,
+    metadata: {},
+    cells: [
+      {
+        cell_type: "code",
+        metadata: {},
+        execution_count: 1,
+        source: "df.churn.plot()",
+        outputs: [
+          {
+            output_type: "display_data",
+            metadata: {},
+            data: {
+              "image/png": PNG.toString("base64") + "\n",
+              "text/plain": ["<Figure size 640x480 with 1 Axes>"],
+            },
+          },
+        ],
+      },
+    ],
+  };
+  return new TextEncoder().encode(JSON.stringify(nb));
 }
