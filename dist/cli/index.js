@@ -11053,7 +11053,7 @@ function buildJudgeMessages(rubric, artifact, nonce) {
         "",
         artifact.format === undefined
             ? "The artifact:"
-            : `The artifact, rendered from its ${FORMAT_NAMES[artifact.format]} as text; every piece is under its address (${FORMAT_ADDRESSES[artifact.format]}). Quote evidence from the rendering, address included where it fits:`,
+            : `The artifact, ${renderedFrom(artifact.format)}. Quote evidence from the rendering, address included where it fits:`,
         dataBlock("artifact", nonce, artifact.content),
         "",
         ...picturesNote(artifact),
@@ -11068,6 +11068,10 @@ function buildJudgeMessages(rubric, artifact, nonce) {
             ...(images.length > 0 ? { images } : {}),
         },
     ];
+}
+/** How a rendering is introduced to a model: what it was rendered from, and its addresses. */
+function renderedFrom(format) {
+    return `rendered from its ${FORMAT_NAMES[format]} as text; every piece is under its address (${FORMAT_ADDRESSES[format]})`;
 }
 /** What the judge is told of the artifact's pictures: attached and to be looked at, or there but unseen. */
 function picturesNote(artifact) {
@@ -32556,7 +32560,7 @@ async function readArtifact(workspace, path, options) {
         return {
             ok: false,
             kind: "unrenderable",
-            reason: `the .${format} file cannot be rendered: ${error.message}`,
+            reason: `the ${path.slice(path.lastIndexOf(".")).toLowerCase()} file cannot be rendered: ${error.message}`,
         };
     }
 }
@@ -98812,7 +98816,8 @@ ${DATA_RULE}
 - The example must pass every criterion you write.
 - Suggest "files" globs for files of this kind, relative to the repository root.`;
 /** The writer's user message: the example's path and content, each in a nonce-delimited data block. */
-function buildDraftMessage(path, content, nonce) {
+function buildDraftMessage(example, nonce) {
+    const { path, content, format } = example;
     return [
         "Draft a rubric for files of the kind of this known-good example.",
         "",
@@ -98821,18 +98826,34 @@ function buildDraftMessage(path, content, nonce) {
         "The example's path, as a JSON string:",
         pathBlock(nonce, path),
         "",
-        "The example:",
+        format === undefined
+            ? "The example:"
+            : `The example, ${renderedFrom(format)}. It is a generated file: criteria describe what it contains, never how to edit it:`,
         dataBlock("artifact", nonce, content),
+        ...(example.images || example.picturesWithheld ? ["", ...picturesNote(example)] : []),
     ].join("\n");
 }
 /** Asks the writer for a draft; an invalid answer is retried once with the validation error. */
-async function requestDraft(client, path, content, signal) {
-    const nonce = makeNonce([path, content]);
-    const message = buildDraftMessage(path, content, nonce);
+async function requestDraft(client, given, signal) {
+    const images = given.images ?? [];
+    // A model that takes no images is told the pictures are there, unseen (as the judge is).
+    const example = client.takesImages === false && images.length > 0
+        ? {
+            path: given.path,
+            content: given.content,
+            ...(given.format ? { format: given.format } : {}),
+            picturesWithheld: images.length,
+        }
+        : given;
+    const nonce = makeNonce([example.path, example.content]);
+    const message = buildDraftMessage(example, nonce);
+    const sent = example.images ?? [];
     const calls = [];
     let previous = null;
     for (let attempt = 0; attempt < 2; attempt++) {
-        const messages = [{ role: "user", content: message }];
+        const messages = [
+            { role: "user", content: message, ...(sent.length > 0 ? { images: sent } : {}) },
+        ];
         if (previous !== null) {
             messages.push(correctiveMessage(nonce, previous, "Answer again with the complete structured draft."));
         }
@@ -99445,7 +99466,6 @@ function renderFindings(findings, rubrics) {
 
 
 
-
 const init_HELP = `rubric-gate init --from GOOD_FILE [--out RUBRIC] [options]
 
 Drafts a rubric from a known-good artifact with the writer model: a description, files globs and
@@ -99505,15 +99525,10 @@ async function runInit(argv, io) {
     if ((0,external_node_fs_.existsSync)((0,external_node_path_.resolve)(io.cwd, out)) && !options.force) {
         return fail(io, 2, `init: ${out} exists; pass --force to overwrite it, or choose another --out`);
     }
-    const read = await readChecked(createWorkspaceSource(io.cwd), source);
+    // The example as the judge will see files of its kind: text as it is, a generated file as its rendering.
+    const read = await readArtifact(createWorkspaceSource(io.cwd), source, { clock: systemClock });
     if (!read.ok)
         return fail(io, 2, `init: --from ${options.from}: ${read.reason}`);
-    const { bytes } = read;
-    if (bytes === null)
-        return fail(io, 2, `init: --from ${options.from}: the file does not exist`);
-    const decoded = decodeArtifact(bytes, DEFAULT_MAX_FILE_BYTES);
-    if (!decoded.ok)
-        return fail(io, 2, `init: --from ${options.from}: ${decoded.reason}`);
     const envSpec = (name) => {
         const value = io.env[name]?.trim();
         return value && modelSpec.safeParse(value).success ? value : undefined;
@@ -99534,7 +99549,12 @@ async function runInit(argv, io) {
     catch (error) {
         return fail(io, error instanceof ModelError ? 3 : 2, `init: ${error.message}`);
     }
-    const draft = await requestDraft(client, source, decoded.text, io.signal);
+    const draft = await requestDraft(client, {
+        path: source,
+        content: read.text,
+        ...(read.format ? { format: read.format } : {}),
+        ...(read.images.length > 0 ? { images: read.images } : {}),
+    }, io.signal);
     if (draft.kind === "error")
         return fail(io, 3, `init: ${draft.error}`);
     const markdown = renderDraft(draft.answer, source, spec);

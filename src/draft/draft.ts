@@ -3,7 +3,17 @@ import { stringify } from "yaml";
 import { z } from "zod";
 import type { CallRecord } from "../judge/judge.js";
 import { withoutPrefix } from "../judge/judge.js";
-import { correctiveMessage, dataBlock, DATA_RULE, makeNonce, nonceLine, pathBlock } from "../judge/prompt.js";
+import {
+  correctiveMessage,
+  dataBlock,
+  DATA_RULE,
+  makeNonce,
+  nonceLine,
+  pathBlock,
+  picturesNote,
+  renderedFrom,
+  type Artifact,
+} from "../judge/prompt.js";
 import {
   asModelError,
   type ChatMessage,
@@ -85,7 +95,8 @@ ${DATA_RULE}
 - Suggest "files" globs for files of this kind, relative to the repository root.`;
 
 /** The writer's user message: the example's path and content, each in a nonce-delimited data block. */
-export function buildDraftMessage(path: string, content: string, nonce: string): string {
+export function buildDraftMessage(example: DraftExample, nonce: string): string {
+  const { path, content, format } = example;
   return [
     "Draft a rubric for files of the kind of this known-good example.",
     "",
@@ -94,10 +105,16 @@ export function buildDraftMessage(path: string, content: string, nonce: string):
     "The example's path, as a JSON string:",
     pathBlock(nonce, path),
     "",
-    "The example:",
+    format === undefined
+      ? "The example:"
+      : `The example, ${renderedFrom(format)}. It is a generated file: criteria describe what it contains, never how to edit it:`,
     dataBlock("artifact", nonce, content),
+    ...(example.images || example.picturesWithheld ? ["", ...picturesNote(example)] : []),
   ].join("\n");
 }
+
+/** The known-good example a rubric is drafted from: a text file, or the rendering of a generated one. */
+export type DraftExample = Pick<Artifact, "path" | "content" | "format" | "images" | "picturesWithheld">;
 
 export type DraftResult =
   | { kind: "draft"; answer: DraftAnswer; calls: CallRecord[] }
@@ -106,16 +123,29 @@ export type DraftResult =
 /** Asks the writer for a draft; an invalid answer is retried once with the validation error. */
 export async function requestDraft(
   client: ModelClient,
-  path: string,
-  content: string,
+  given: DraftExample,
   signal?: AbortSignal,
 ): Promise<DraftResult> {
-  const nonce = makeNonce([path, content]);
-  const message = buildDraftMessage(path, content, nonce);
+  const images = given.images ?? [];
+  // A model that takes no images is told the pictures are there, unseen (as the judge is).
+  const example: DraftExample =
+    client.takesImages === false && images.length > 0
+      ? {
+          path: given.path,
+          content: given.content,
+          ...(given.format ? { format: given.format } : {}),
+          picturesWithheld: images.length,
+        }
+      : given;
+  const nonce = makeNonce([example.path, example.content]);
+  const message = buildDraftMessage(example, nonce);
+  const sent = example.images ?? [];
   const calls: CallRecord[] = [];
   let previous: string | null = null;
   for (let attempt = 0; attempt < 2; attempt++) {
-    const messages: ChatMessage[] = [{ role: "user", content: message }];
+    const messages: ChatMessage[] = [
+      { role: "user", content: message, ...(sent.length > 0 ? { images: sent } : {}) },
+    ];
     if (previous !== null) {
       messages.push(correctiveMessage(nonce, previous, "Answer again with the complete structured draft."));
     }

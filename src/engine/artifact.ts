@@ -57,7 +57,7 @@ export async function readArtifact(
     return {
       ok: false,
       kind: "unrenderable",
-      reason: `the .${format} file cannot be rendered: ${error.message}`,
+      reason: `the ${path.slice(path.lastIndexOf(".")).toLowerCase()} file cannot be rendered: ${error.message}`,
     };
   }
 }

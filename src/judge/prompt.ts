@@ -116,7 +116,7 @@ export function buildJudgeMessages(rubric: Rubric, artifact: Artifact, nonce: st
     "",
     artifact.format === undefined
       ? "The artifact:"
-      : `The artifact, rendered from its ${FORMAT_NAMES[artifact.format]} as text; every piece is under its address (${FORMAT_ADDRESSES[artifact.format]}). Quote evidence from the rendering, address included where it fits:`,
+      : `The artifact, ${renderedFrom(artifact.format)}. Quote evidence from the rendering, address included where it fits:`,
     dataBlock("artifact", nonce, artifact.content),
     "",
     ...picturesNote(artifact),
@@ -133,8 +133,13 @@ export function buildJudgeMessages(rubric: Rubric, artifact: Artifact, nonce: st
   ];
 }
 
+/** How a rendering is introduced to a model: what it was rendered from, and its addresses. */
+export function renderedFrom(format: RenderFormat): string {
+  return `rendered from its ${FORMAT_NAMES[format]} as text; every piece is under its address (${FORMAT_ADDRESSES[format]})`;
+}
+
 /** What the judge is told of the artifact's pictures: attached and to be looked at, or there but unseen. */
-function picturesNote(artifact: Artifact): string[] {
+export function picturesNote(artifact: Pick<Artifact, "content" | "images" | "picturesWithheld">): string[] {
   const attached = artifact.images?.length ?? 0;
   const withheld = artifact.picturesWithheld ?? 0;
   const plural = (n: number) => (n === 1 ? "1 picture" : `${n} pictures`);

@@ -3,7 +3,14 @@ import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { parseRubric } from "../../src/rubric/parse.js";
-import { requestSchema, requestSchemaName, requestText, type Reply } from "../support/model-server.js";
+import {
+  requestImages,
+  requestSchema,
+  requestSchemaName,
+  requestText,
+  type Reply,
+} from "../support/model-server.js";
+import { dcfWorkbook, pictureDeck, PNG } from "../support/office.js";
 import { artifactOf } from "../support/scripted.js";
 import { cli, makeWorkspace } from "../support/workspace.js";
 import { useModelServer } from "../support/servers.js";
@@ -213,19 +220,65 @@ describe("init --from", () => {
     await ws.cleanup();
   });
 
-  it("no --from or a binary source: exit 2; no writer: exit 3; no model call", async () => {
+  it("a generated file is drafted from its rendering, its pictures sent as image inputs", async () => {
+    const ws = await makeWorkspace({
+      "models/dcf.xlsx": await dcfWorkbook({ terminalGrowth: 0.02 }),
+      "decks/q3.pptx": await pictureDeck(2),
+    });
+    server.setHandler(() => ({
+      json: {
+        description: "A discounted cash flow model.",
+        files: ["models/*.xlsx"],
+        criteria: [
+          { id: "growth", section: "", text: "The terminal growth rate is at most 2.5%.", advisory: false },
+        ],
+      },
+    }));
+    const run = await cli(
+      ["init", "--from", "models/dcf.xlsx", "--writer", "openai:gpt-4.1"],
+      ws.root,
+      env(),
+    );
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    const workbook = server.requests[0]!;
+    expect(artifactOf(workbook)).toContain("Assumptions!B5 = 2.0% (0.02)");
+    expect(requestText(workbook)).toContain("rendered from its spreadsheet (.xlsx) as text");
+    expect(await ws.read("rubrics/dcf.md")).toContain("The terminal growth rate is at most 2.5%.");
+
+    const deckRun = await cli(
+      ["init", "--from", "decks/q3.pptx", "--writer", "anthropic:claude-sonnet-4-6"],
+      ws.root,
+      env(),
+    );
+    expect(deckRun.code).toBe(0);
+    const deckRequest = server.requests[1]!;
+    expect(artifactOf(deckRequest)).toContain("[picture 2: Chart 2]");
+    expect(requestImages(deckRequest).map((i) => i.bytes.equals(PNG))).toEqual([true, true]);
+    await ws.cleanup();
+  });
+
+  it("no --from, a binary or unrenderable source: exit 2; no writer: exit 3; no model call", async () => {
     const ws = await makeWorkspace({
       "docs/logo.png": new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0, 1, 2]),
+      "docs/data.bin": new Uint8Array([0, 1, 2, 0xff, 0xfe, 0]),
       "docs/install.md": GOOD,
     });
     expect((await cli(["init"], ws.root, env())).code).toBe(2);
     const binary = await cli(
-      ["init", "--from", "docs/logo.png", "--writer", "openai:gpt-4.1"],
+      ["init", "--from", "docs/data.bin", "--writer", "openai:gpt-4.1"],
       ws.root,
       env(),
     );
     expect(binary.code).toBe(2);
     expect(binary.stderr).toContain("binary");
+    const broken = await cli(
+      ["init", "--from", "docs/logo.png", "--writer", "openai:gpt-4.1"],
+      ws.root,
+      env(),
+    );
+    expect(broken.code).toBe(2);
+    expect(broken.stderr).toContain("docs/logo.png: the .png file cannot be rendered: the file is not a PNG");
     const noWriter = await cli(["init", "--from", "docs/install.md"], ws.root, env());
     expect(noWriter.code).toBe(3);
     expect(noWriter.stderr).toContain("no writer configured");

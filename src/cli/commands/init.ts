@@ -3,8 +3,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { basename, dirname, extname, relative, resolve } from "node:path";
 import { z } from "zod";
 import { requestDraft, renderDraft } from "../../draft/draft.js";
-import { decodeArtifact, DEFAULT_MAX_FILE_BYTES } from "../../engine/decode.js";
-import { readChecked } from "../../ports/files.js";
+import { readArtifact } from "../../engine/artifact.js";
 import { createWorkspaceSource } from "../../fs/workspace.js";
 import { lintRubric } from "../../lint/lint.js";
 import { createModels } from "../../providers/models.js";
@@ -89,12 +88,9 @@ async function runInit(argv: string[], io: CliIo): Promise<number> {
   if (existsSync(resolve(io.cwd, out)) && !options.force) {
     return fail(io, 2, `init: ${out} exists; pass --force to overwrite it, or choose another --out`);
   }
-  const read = await readChecked(createWorkspaceSource(io.cwd), source);
+  // The example as the judge will see files of its kind: text as it is, a generated file as its rendering.
+  const read = await readArtifact(createWorkspaceSource(io.cwd), source, { clock: systemClock });
   if (!read.ok) return fail(io, 2, `init: --from ${options.from}: ${read.reason}`);
-  const { bytes } = read;
-  if (bytes === null) return fail(io, 2, `init: --from ${options.from}: the file does not exist`);
-  const decoded = decodeArtifact(bytes, DEFAULT_MAX_FILE_BYTES);
-  if (!decoded.ok) return fail(io, 2, `init: --from ${options.from}: ${decoded.reason}`);
 
   const envSpec = (name: string) => {
     const value = io.env[name]?.trim();
@@ -121,7 +117,16 @@ async function runInit(argv: string[], io: CliIo): Promise<number> {
     return fail(io, error instanceof ModelError ? 3 : 2, `init: ${(error as Error).message}`);
   }
 
-  const draft = await requestDraft(client, source, decoded.text, io.signal);
+  const draft = await requestDraft(
+    client,
+    {
+      path: source,
+      content: read.text,
+      ...(read.format ? { format: read.format } : {}),
+      ...(read.images.length > 0 ? { images: read.images } : {}),
+    },
+    io.signal,
+  );
   if (draft.kind === "error") return fail(io, 3, `init: ${draft.error}`);
   const markdown = renderDraft(draft.answer, source, spec);
   const parsed = parseRubric(out, markdown);
