@@ -52074,6 +52074,17 @@ const FileReportSchema = object({
     diff: schemas_string().nullable(),
     /** Whether the best revision was written back (CLI `--revise`). */
     written: schemas_boolean(),
+    /**
+     * A generated file (SPEC §9) graded with revision on is never rewritten: per failing criterion,
+     * what its generator must change (the judge's explanation, at the quote's address). Absent otherwise.
+     */
+    generator_changes: array(object({
+        criterion: schemas_string(),
+        advisory: schemas_boolean(),
+        location: schemas_string().nullable(),
+        change: schemas_string(),
+    }))
+        .optional(),
     usage: UsageSchema,
     cost_usd: schemas_number().nonnegative().nullable(),
 });
@@ -52617,13 +52628,30 @@ async function gradePair(pair, options, clientFor, budgetExceeded, revisions) {
             }
         }
     }
+    const generatorChanges = format && options.revise && rubric.revise && loop.result === "needs_revision"
+        ? generatorChangesOf(loop)
+        : null;
     return {
         path,
         rubric: rubric.path,
         ...loop,
         diff,
         written,
+        ...(generatorChanges ? { generator_changes: generatorChanges } : {}),
     };
+}
+/** What a generated file's generator must change: the failing verdicts of its grade, blocking first. */
+function generatorChangesOf(loop) {
+    const graded = loop.iterations[loop.best_iteration ?? 0];
+    return Object.entries(graded?.verdicts ?? {})
+        .filter(([, v]) => v.verdict === "fail")
+        .sort(([, a], [, b]) => Number(a.advisory) - Number(b.advisory))
+        .map(([criterion, v]) => ({
+        criterion,
+        advisory: v.advisory,
+        location: v.location,
+        change: v.explanation,
+    }));
 }
 function pickWriter(pair, rubric, options, clientFor) {
     if (!options.revise)

@@ -226,13 +226,34 @@ async function gradePair(
       }
     }
   }
+  const generatorChanges =
+    format && options.revise && rubric.revise && loop.result === "needs_revision"
+      ? generatorChangesOf(loop)
+      : null;
   return {
     path,
     rubric: rubric.path,
     ...loop,
     diff,
     written,
+    ...(generatorChanges ? { generator_changes: generatorChanges } : {}),
   };
+}
+
+/** What a generated file's generator must change: the failing verdicts of its grade, blocking first. */
+function generatorChangesOf(
+  loop: Pick<FileReport, "iterations" | "best_iteration">,
+): NonNullable<FileReport["generator_changes"]> {
+  const graded = loop.iterations[loop.best_iteration ?? 0];
+  return Object.entries(graded?.verdicts ?? {})
+    .filter(([, v]) => v.verdict === "fail")
+    .sort(([, a], [, b]) => Number(a.advisory) - Number(b.advisory))
+    .map(([criterion, v]) => ({
+      criterion,
+      advisory: v.advisory,
+      location: v.location,
+      change: v.explanation,
+    }));
 }
 
 function pickWriter(

@@ -223,6 +223,9 @@ function renderDetails(file: FileReport, revisionState?: (file: FileReport) => s
   ];
   const iteration = gradedIteration(file);
   if (iteration !== undefined) parts.push("", renderCriteria(iteration));
+  if (file.generator_changes && file.generator_changes.length > 0) {
+    parts.push("", renderGeneratorChanges(file.generator_changes));
+  }
   const changes = renderChanges(file);
   if (changes !== "") parts.push("", changes);
   if (file.changed && file.diff) {
@@ -265,6 +268,19 @@ function renderCriteria(iteration: IterationReport): string {
     );
   }
   return lines.join("\n");
+}
+
+/** A generated file is never rewritten (SPEC §9): what its generator must change instead. */
+function renderGeneratorChanges(changes: NonNullable<FileReport["generator_changes"]>): string {
+  return [
+    "**What the generator must change** (a generated file is never rewritten):",
+    "",
+    ...changes.map(
+      (c) =>
+        `- ${escapeCell(c.criterion, 100)}${c.advisory ? " (advisory)" : ""}` +
+        `${c.location === null ? "" : ` at ${escapeCell(c.location, 80)}`}: ${escapeCell(c.change, EXPLANATION_MAX)}`,
+    ),
+  ].join("\n");
 }
 
 function failing(iteration: IterationReport): Set<string> {

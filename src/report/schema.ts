@@ -127,6 +127,20 @@ export const FileReportSchema = z.object({
   diff: z.string().nullable(),
   /** Whether the best revision was written back (CLI `--revise`). */
   written: z.boolean(),
+  /**
+   * A generated file (SPEC §9) graded with revision on is never rewritten: per failing criterion,
+   * what its generator must change (the judge's explanation, at the quote's address). Absent otherwise.
+   */
+  generator_changes: z
+    .array(
+      z.object({
+        criterion: z.string(),
+        advisory: z.boolean(),
+        location: z.string().nullable(),
+        change: z.string(),
+      }),
+    )
+    .optional(),
   usage: UsageSchema,
   cost_usd: z.number().nonnegative().nullable(),
 });

@@ -14,6 +14,7 @@ import {
 } from "../support/github-server.js";
 import { startModelServer, type CapturedRequest, type ModelServer } from "../support/model-server.js";
 import { assertValidReport } from "../support/report-schema.js";
+import { dcfWorkbook } from "../support/office.js";
 import { isJudgeRequest, scripted } from "../support/scripted.js";
 
 const OWNER = "Codertocat";
@@ -64,6 +65,10 @@ function verdict(id: string, artifact: string): Verdict {
           );
     case "named":
       return /^name:/m.test(artifact) ? pass("name:") : fail("", "The workflow has no name.");
+    case "growth": {
+      const line = artifact.split("\n").find((l) => l.startsWith("Assumptions!B5 = ")) ?? "";
+      return line.includes("(0.02)") ? pass(line) : fail(line, "Terminal growth of 4.0% exceeds 2.5%.");
+    }
     default:
       return fail("", "unknown criterion");
   }
@@ -432,6 +437,54 @@ describe("revise: commit", () => {
     expect(run.summary).toContain("+Generated in full.");
     const comment = github!.state.issueComments.find((c) => c.issue_number === PR);
     expect(comment?.body).toContain("+Generated in full.");
+    expect(run.code).toBe(1);
+  }, 60_000);
+});
+
+describe("a generated workbook on a pull request (input paths)", () => {
+  it("is graded from the workspace, located at its cell in the summary and the comment, and never committed", async () => {
+    const DCF_RUBRIC = `---\nfiles:\n  - build/*.xlsx\ndescription: A DCF model.\n---\n\n- The terminal growth rate does not exceed 2.5%. {#growth}\n`;
+    const setup = await pullRequest(
+      { "rubrics/guide.md": RUBRIC, "rubrics/dcf.md": DCF_RUBRIC, "docs/guide.md": GUIDE },
+      { "docs/guide.md": GUIDE_REVISED.replace("Run", "See the README. Run") },
+    );
+    models = await startModelServer(handler(fixGuide));
+    // An earlier step of the job generated the workbook: it is in the workspace, not in the diff.
+    mkdirSync(join(setup.workspace, "build"), { recursive: true });
+    writeFileSync(join(setup.workspace, "build/dcf.xlsx"), await dcfWorkbook({ terminalGrowth: 0.04 }));
+    const refsBefore = bareGit("for-each-ref", "--format=%(refname) %(objectname)");
+
+    const run = await runPullRequest(setup, { revise: "commit", paths: "build/*.xlsx" });
+    expectCleanProtocol();
+    const report = reportOf(run);
+    expect(report.files.map((f) => [f.path, f.result])).toEqual(
+      expect.arrayContaining([
+        ["docs/guide.md", "satisfied"],
+        ["build/dcf.xlsx", "needs_revision"],
+      ]),
+    );
+    const workbook = report.files.find((f) => f.path === "build/dcf.xlsx")!;
+    expect(workbook.generator_changes).toEqual([
+      {
+        criterion: "growth",
+        advisory: false,
+        location: "Assumptions!B5",
+        change: "Terminal growth of 4.0% exceeds 2.5%.",
+      },
+    ]);
+    // Nothing was committed or pushed, and the writer was never asked to rewrite the workbook.
+    expect(bareGit("for-each-ref", "--format=%(refname) %(objectname)")).toBe(refsBefore);
+    expect(writerRequests()).toEqual([]);
+    const check = github!.state.checkRuns[0]!;
+    expect(check.head_sha).toBe(setup.headSha);
+    expect(check.conclusion).toBe("failure");
+    const located = "- growth at Assumptions\\!B5: Terminal growth of 4.0% exceeds 2.5%.";
+    expect(check.output.summary).toContain("**What the generator must change**");
+    expect(check.output.summary).toContain(located);
+    expect(run.summary).toContain(located);
+    const comment = github!.state.issueComments.find((c) => c.issue_number === PR);
+    expect(comment?.body).toContain(located);
+    expect(run.outputs["result"]).toBe("failed");
     expect(run.code).toBe(1);
   }, 60_000);
 });

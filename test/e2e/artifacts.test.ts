@@ -5,6 +5,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { zipSync } from "fflate";
 import { describe, expect, it } from "vitest";
+import { renderSummary } from "../../src/report/markdown.js";
 import type { Report } from "../../src/report/schema.js";
 import { requestImages, requestSchemaName, requestText } from "../support/model-server.js";
 import {
@@ -155,6 +156,24 @@ describe("a generated workbook", () => {
     });
     expect(report.files[0]!.reason).toContain("never rewritten");
     expect(server.requests.map(requestSchemaName)).toEqual(["rubric_verdicts"]);
+    // Instead, per failing criterion, what the generator must change, at its address.
+    expect(report.files[0]!.generator_changes).toEqual([
+      { criterion: "growth", advisory: false, location: "Assumptions!B5", change: "4.0% exceeds 2.5%" },
+    ]);
+    const summary = renderSummary(report, { maxLength: 65_535 });
+    expect(summary).toContain(
+      "**What the generator must change** (a generated file is never rewritten):\n\n- growth at Assumptions\\!B5: 4.0% exceeds 2.5%",
+    );
+  });
+
+  it("without --revise, grades only: no generator changes are listed", async () => {
+    const { report } = await grade(
+      { "rubrics/dcf.md": DCF_RUBRIC, "models/dcf.xlsx": await dcfWorkbook({ terminalGrowth: 0.04 }) },
+      "openai",
+    );
+    expect(report.files[0]!.result).toBe("needs_revision");
+    expect(report.files[0]!.generator_changes).toBeUndefined();
+    expect(renderSummary(report, { maxLength: 65_535 })).not.toContain("What the generator must change");
   });
 
   it("a zip bomb is skipped with the reason, and nothing is sent", async () => {
