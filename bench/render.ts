@@ -8,6 +8,18 @@ import { DEFAULT_RENDER_LIMITS, RenderError, type RenderFormat } from "../src/re
 
 type Maker = (n: number) => Promise<Uint8Array>;
 
+/** A distinct 4 KB "chart": a PNG signature and header, then bytes that do not compress. */
+function chart(seed: number): Uint8Array {
+  const bytes = new Uint8Array(4096);
+  bytes.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]);
+  let x = (seed + 1) * 2654435761;
+  for (let i = 16; i < bytes.length; i++) {
+    x = (x * 1103515245 + 12345) >>> 0;
+    bytes[i] = x >>> 24;
+  }
+  return bytes;
+}
+
 const SENTENCE =
   "Revenue grew in every region except the north, where a supplier change delayed two launches.";
 
@@ -34,25 +46,58 @@ const MAKERS: Record<Exclude<RenderFormat, "image">, Maker> = {
     await wb.commit();
     return new Uint8Array(Buffer.concat(chunks));
   },
+  // A report: paragraphs of text, and a chart (a 4 KB picture) after every 10th — office files of
+  // 10 MB are large for their pictures (text alone that size exhausts the generator's heap).
   docx: async (paragraphs) => {
-    const { Document, Packer, Paragraph } = await import("docx");
+    const { Document, ImageRun, Packer, Paragraph, TextRun } = await import("docx");
     const doc = new Document({
       sections: [
-        { children: Array.from({ length: paragraphs }, (_, i) => new Paragraph(`${i + 1}. ${SENTENCE}`)) },
+        {
+          children: Array.from(
+            { length: paragraphs },
+            (_, i) =>
+              new Paragraph({
+                children: [
+                  new TextRun(`${i + 1}. ${SENTENCE}`),
+                  ...(i % 10 === 9
+                    ? [
+                        new ImageRun({
+                          type: "png",
+                          data: chart(i),
+                          transformation: { width: 40, height: 30 },
+                          altText: { name: `chart${i}`, description: `Chart ${i}`, title: `Chart ${i}` },
+                        }),
+                      ]
+                    : []),
+                ],
+              }),
+          ),
+        },
       ],
     });
     return new Uint8Array(await Packer.toBuffer(doc));
   },
+  // A deck: a title and a chart (a 4 KB picture) per slide.
   pptx: async (slides) => {
     const mod = await import("pptxgenjs");
     const Ctor = ((mod as unknown as { default: { default?: unknown } }).default.default ??
       mod.default) as new () => {
-      addSlide(): { addText(t: string, o: object): void };
+      addSlide(): { addText(t: string, o: object): void; addImage(o: object): void };
       write(o: object): Promise<unknown>;
     };
     const pptx = new Ctor();
-    for (let i = 0; i < slides; i++)
-      pptx.addSlide().addText(`Slide ${i + 1}: ${SENTENCE}`, { x: 1, y: 1, w: 8, h: 1 });
+    for (let i = 0; i < slides; i++) {
+      const slide = pptx.addSlide();
+      slide.addText(`Slide ${i + 1}: ${SENTENCE}`, { x: 1, y: 1, w: 8, h: 1 });
+      slide.addImage({
+        data: `image/png;base64,${Buffer.from(chart(i)).toString("base64")}`,
+        x: 1,
+        y: 2,
+        w: 4,
+        h: 3,
+        altText: `Chart ${i + 1}`,
+      });
+    }
     return (await pptx.write({ outputType: "uint8array" })) as Uint8Array;
   },
   pdf: async (pages) => {

@@ -1,4 +1,4 @@
-import { extractText, getDocumentProxy } from "unpdf";
+import { getDocumentProxy } from "unpdf";
 import { RenderError, type RenderLimits } from "./types.js";
 
 /** Pages a PDF may have to be rendered. */
@@ -41,10 +41,24 @@ export async function renderPdf(bytes: Uint8Array, limits: RenderLimits): Promis
             `the PDF has ${document.numPages} pages, over the limit of ${MAX_PAGES}`,
           );
         }
-        const { totalPages, text } = await extractText(document, { mergePages: false });
+        const totalPages = document.numPages;
         const lines = [`# PDF: ${totalPages} page${totalPages === 1 ? "" : "s"}`];
-        for (const [index, page] of text.entries()) {
-          lines.push("", `## page ${index + 1}`, page.replace(/[ \t]+\n/g, "\n").trim());
+        let chars = lines[0]!.length;
+        // Page by page, as unpdf's extractText joins a page's items, stopping at the character cap
+        // rather than extracting a long PDF in full to refuse it.
+        for (let number = 1; number <= totalPages; number++) {
+          const page = await document.getPage(number);
+          const content = await page.getTextContent();
+          const text = content.items
+            .map((item) => ("str" in item ? item.str + (item.hasEOL ? "\n" : "") : ""))
+            .join("")
+            .replace(/[ \t]+\n/g, "\n")
+            .trim();
+          lines.push("", `## page ${number}`, text);
+          chars += text.length + 12;
+          if (chars > limits.maxChars) {
+            throw new RenderError("limit", `the rendering is over the limit of ${limits.maxChars} characters`);
+          }
         }
         return lines.join("\n") + "\n";
       })(),
