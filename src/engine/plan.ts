@@ -1,3 +1,4 @@
+import { isDeterministic, judgedPart } from "../checks/judge.js";
 import { buildJudgeMessages, JUDGE_SYSTEM_PROMPT } from "../judge/prompt.js";
 import { judgeJsonSchema } from "../judge/schema.js";
 import { estimateCostUsd, type PriceTable } from "./pricing.js";
@@ -64,15 +65,19 @@ export async function planRun(options: {
   let costUsd: number | null = 0;
   for (const pair of prepared.pairs) {
     const rubric = pair.rubric;
-    const panel = rubric?.judge
-      ? [rubric.judge]
-      : options.judges?.length
-        ? options.judges
-        : options.judge
-          ? [options.judge]
-          : [];
+    // A rubric of checks only is decided without a model: no call, no token, no key.
+    const checksOnly = rubric != null && isDeterministic(rubric);
+    const panel = checksOnly
+      ? []
+      : rubric?.judge
+        ? [rubric.judge]
+        : options.judges?.length
+          ? options.judges
+          : options.judge
+            ? [options.judge]
+            : [];
     const samples = options.judgeSamples ?? 1;
-    const judge = panel.join(", ") || null;
+    const judge = checksOnly ? "(checks only)" : panel.join(", ") || null;
     const entry: PlanEntry = {
       path: pair.path,
       rubric: rubric?.path ?? "(none)",
@@ -85,7 +90,7 @@ export async function planRun(options: {
       skipped: rubric ? null : "no rubric matches this file",
     };
     entries.push(entry);
-    if (!rubric) continue;
+    if (!rubric || checksOnly) continue;
     // Renderings time out on the wall clock; the dry run has no other use for a clock.
     const read = await readArtifact(options.workspace, pair.path, {
       ...(options.maxFileBytes === undefined ? {} : { maxFileBytes: options.maxFileBytes }),
@@ -96,15 +101,17 @@ export async function planRun(options: {
       continue;
     }
     const artifact = { path: pair.path, content: read.text, ...(read.format ? { format: read.format } : {}) };
-    const messages = buildJudgeMessages(rubric, artifact, "0".repeat(24));
+    // The judge is asked about the criteria no check decides.
+    const judged = judgedPart(rubric);
+    const messages = buildJudgeMessages(judged, artifact, "0".repeat(24));
     entry.promptChars =
       JUDGE_SYSTEM_PROMPT.length +
       messages.reduce((n, m) => n + m.content.length, 0) +
-      JSON.stringify(judgeJsonSchema(rubric)).length;
+      JSON.stringify(judgeJsonSchema(judged)).length;
     // A picture costs what its pixels cost; about 1,600 tokens for a typical screenshot or chart.
     const oneIn = estimateTokens(entry.promptChars) + read.images.length * IMAGE_TOKENS;
     // A verdict is a short quote and a sentence or two: about 90 tokens a criterion.
-    const oneOut = 40 + 90 * rubric.criteria.length;
+    const oneOut = 40 + 90 * judged.criteria.length;
     // Without a judge yet, the estimate is for one judge call.
     entry.inputTokens = oneIn * Math.max(1, entry.judgeCalls);
     entry.outputTokens = oneOut * Math.max(1, entry.judgeCalls);
@@ -121,7 +128,7 @@ export async function planRun(options: {
   }
   const graded = entries.filter((e) => !e.skipped);
   const warnings: string[] = [];
-  const specs = new Set(graded.flatMap((e) => (e.judge ? e.judge.split(", ") : [])));
+  const specs = new Set(graded.flatMap((e) => (e.judge && e.judgeCalls > 0 ? e.judge.split(", ") : [])));
   for (const spec of specs) {
     const problem = options.keyProblem?.(spec);
     if (problem) warnings.push(`a real run could not use the judge: ${problem}`);

@@ -18,6 +18,9 @@ import { WriteRefusedError, type FileSink, type FileSource } from "../ports/file
 import type { Clock } from "../ports/clock.js";
 import { renderFormatOf } from "../render/render.js";
 import { readArtifact } from "./artifact.js";
+import type { LinkTargets } from "../checks/checks.js";
+import { isDeterministic, withChecks } from "../checks/judge.js";
+import { linkTargetsOf } from "../checks/targets.js";
 
 export interface RunOptions {
   /** The files to grade (the workspace). */
@@ -126,7 +129,8 @@ export async function runGrade(options: RunOptions): Promise<RunResult> {
   };
   // Every model the run needs is built before grading starts: a missing key is said once, up front.
   for (const pair of pairs) {
-    if (!pair.rubric) continue;
+    // A rubric of checks only needs no model (SPEC §10): no key is asked for.
+    if (!pair.rubric || isDeterministic(pair.rubric)) continue;
     for (const spec of pair.rubric.judge ? [pair.rubric.judge] : defaultJudges(options)) {
       clientFor(spec, "judge");
     }
@@ -138,8 +142,9 @@ export async function runGrade(options: RunOptions): Promise<RunResult> {
     return meter.exceeded();
   };
 
+  const targets = linkTargetsOf(options.workspace);
   const files = await mapWithLimit(pairs, options.concurrency, async (pair) => {
-    const file = await gradePair(pair, options, clientFor, budgetExceeded, revisions);
+    const file = await gradePair(pair, options, clientFor, budgetExceeded, revisions, targets);
     options.onFile?.(file);
     return file;
   });
@@ -152,6 +157,7 @@ async function gradePair(
   clientFor: (spec: string, role: "judge" | "writer") => ModelClient | ModelError,
   budgetExceeded: () => string | null,
   revisions: RunResult["revisions"],
+  targets: LinkTargets,
 ): Promise<FileReport> {
   const { path, rubric } = pair;
   if (!rubric) return skippedFile(path, "(none)", "no_rubric", "no rubric matches this file");
@@ -159,8 +165,9 @@ async function gradePair(
   if (!read.ok) return skippedFile(path, rubric.path, read.kind, read.reason);
   const { bytes, format } = read;
 
-  const judgeSpecs = rubric.judge ? [rubric.judge] : defaultJudges(options);
-  if (judgeSpecs.length === 0) {
+  const deterministic = isDeterministic(rubric);
+  const judgeSpecs = deterministic ? [] : rubric.judge ? [rubric.judge] : defaultJudges(options);
+  if (judgeSpecs.length === 0 && !deterministic) {
     return skippedFile(
       path,
       rubric.path,
@@ -182,15 +189,18 @@ async function gradePair(
       members.push(createJudge({ client: judgeClient }));
     }
   }
-  const panel: Judge = createPanelJudge(members);
-  const judge: Judge = options.verdictStore
-    ? withVerdictCache(panel, {
-        store: options.verdictStore,
-        // Every member and the sample count: a different panel is a different judge.
-        judge: `${identities.join(",")}${(options.judgeSamples ?? 1) > 1 ? ` x${options.judgeSamples}` : ""}`,
-        ...(options.onCacheError ? { onStoreError: options.onCacheError } : {}),
-      })
-    : panel;
+  const panel: Judge | null = members.length > 0 ? createPanelJudge(members) : null;
+  const cached: Judge | null =
+    panel && options.verdictStore
+      ? withVerdictCache(panel, {
+          store: options.verdictStore,
+          // Every member and the sample count: a different panel is a different judge.
+          judge: `${identities.join(",")}${(options.judgeSamples ?? 1) > 1 ? ` x${options.judgeSamples}` : ""}`,
+          ...(options.onCacheError ? { onStoreError: options.onCacheError } : {}),
+        })
+      : panel;
+  // Criteria with a check are decided here, on every version graded (a revision is re-checked).
+  const judge = withChecks(cached, targets);
 
   const { writer, reason } = pickWriter(pair, rubric, options, clientFor);
   if (writer instanceof ModelError) return emptyFile(path, rubric.path, "grader_error", writer.message);

@@ -276,7 +276,10 @@ export function judgeCacheKey(rubric: Rubric): string {
 }
 
 /** The verdict's line and location: a line of a text file, or the address in a rendering (no line). */
-function where(artifact: Artifact, line: number | null): { line: number | null; location: string | null } {
+export function where(
+  artifact: Artifact,
+  line: number | null,
+): { line: number | null; location: string | null } {
   if (line === null) return { line: null, location: null };
   if (artifact.format === undefined) return { line, location: `line ${line}` };
   return { line: null, location: addressAt(artifact.format, artifact.content, line) };

@@ -57,7 +57,10 @@ export async function renderPdf(bytes: Uint8Array, limits: RenderLimits): Promis
           lines.push("", `## page ${number}`, text);
           chars += text.length + 12;
           if (chars > limits.maxChars) {
-            throw new RenderError("limit", `the rendering is over the limit of ${limits.maxChars} characters`);
+            throw new RenderError(
+              "limit",
+              `the rendering is over the limit of ${limits.maxChars} characters`,
+            );
           }
         }
         return lines.join("\n") + "\n";

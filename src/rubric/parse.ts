@@ -6,15 +6,19 @@ import { frontmatter } from "micromark-extension-frontmatter";
 import { parseFrontMatter } from "./frontmatter.js";
 import type { FrontMatterBlock } from "./frontmatter.js";
 import { deriveCriterionId, isValidCriterionId, slugify } from "./ids.js";
+import { parseCheck, type Check } from "../checks/checks.js";
 import type { ConfigProblem, Criterion, Rubric } from "./types.js";
 
 export type ParseRubricResult = { ok: true; rubric: Rubric } | { ok: false; problems: ConfigProblem[] };
 
 const TASK_MARKER = /^\[[ xX]\]\s+/;
 const ADVISORY_MARKER = /^\[advisory\]\s*/i;
-// `{#id}`, `{#id weight=2}`, `{weight=2}`: only at the very end of the item's text.
-const ATTRIBUTE_BLOCK = /\s*\{([^{}]*)\}$/;
-const ATTRIBUTE_TOKEN = /^(?:#\S+|[A-Za-z_][\w-]*=\S*)$/;
+// `{#id}`, `{#id weight=2}`, `{#no-todo check=absent pattern="TODO"}`: only at the very end of the
+// item's text. Values may be quoted ("…" or '…') to hold spaces and braces.
+const ATTRIBUTE_BLOCK = /\s*\{((?:[^{}"']|"[^"]*"|'[^']*')*)\}$/;
+const ATTRIBUTE_TOKEN = /\s*(#[^\s"'{}]+|([A-Za-z_][\w-]*)=("[^"]*"|'[^']*'|[^\s"'{}]*))/y;
+/** Attributes a deterministic check reads (SPEC §10); `check` names it. */
+const CHECK_ATTRIBUTES = new Set(["check", "pattern", "regex", "ignore-case", "min", "max"]);
 
 const ID_HINT =
   "an id is 1–64 characters of lowercase letters, digits, `_`, `.` and `-`, starting with a letter or digit";
@@ -150,8 +154,13 @@ function readItem(path: string, item: ListItem, section: string, body: Body): vo
   const advisory = ADVISORY_MARKER.test(text);
   text = text.replace(ADVISORY_MARKER, "");
 
-  const { id: explicitId, weight, problems, ...rest } = readAttributes(text);
-  text = rest.text;
+  // Attributes are read from the source as written (a pattern keeps its backslashes); the criterion's
+  // text is the flattened text without its block.
+  const last = paragraphs[paragraphs.length - 1];
+  const raw = last ? sliceOf(body.source, last).trim() : "";
+  const { id: explicitId, weight, check, problems } = readAttributes(ATTRIBUTE_BLOCK.test(raw) ? raw : text);
+  const block = ATTRIBUTE_BLOCK.exec(text);
+  if (block && tokenize(block[1] ?? "") !== null) text = text.slice(0, block.index).trimEnd();
   body.problems.push(...problems.map(({ message, hint }) => ({ file: path, line, message, hint })));
 
   if (!text) {
@@ -172,34 +181,49 @@ function readItem(path: string, item: ListItem, section: string, body: Body): vo
     advisory,
     weight,
     line,
+    ...(check ? { check } : {}),
   };
   body.criteria.push(criterion);
   if (explicitId !== undefined) body.explicit.add(criterion);
 }
 
 interface Attributes {
-  /** The text without its attribute block. */
-  text: string;
   id: string | undefined;
   weight: number;
+  check: Check | undefined;
   problems: { message: string; hint: string }[];
 }
 
-/** Reads a trailing `{#id weight=N}` block; text ending in other braces is left as it is. */
+/** The tokens of an attribute block (`#id`, `key=value`, `key="quoted value"`), or null when it is not one. */
+function tokenize(block: string): Array<{ id: string } | { key: string; value: string }> | null {
+  const tokens: Array<{ id: string } | { key: string; value: string }> = [];
+  ATTRIBUTE_TOKEN.lastIndex = 0;
+  while (ATTRIBUTE_TOKEN.lastIndex < block.length) {
+    if (block.slice(ATTRIBUTE_TOKEN.lastIndex).trim() === "") break;
+    const match = ATTRIBUTE_TOKEN.exec(block);
+    if (!match) return null;
+    const [, token = "", key, value = ""] = match;
+    if (key === undefined) tokens.push({ id: token.slice(1) });
+    else tokens.push({ key, value: /^(["']).*\1$/s.test(value) ? value.slice(1, -1) : value });
+  }
+  return tokens.length > 0 ? tokens : null;
+}
+
+/** Reads a trailing `{#id weight=N check=… …}` block; text ending in other braces is left as it is. */
 function readAttributes(text: string): Attributes {
-  const result: Attributes = { text, id: undefined, weight: 1, problems: [] };
+  const result: Attributes = { id: undefined, weight: 1, check: undefined, problems: [] };
   const block = ATTRIBUTE_BLOCK.exec(text);
-  const tokens = block?.[1]?.trim().split(/\s+/).filter(Boolean) ?? [];
-  if (!block || tokens.length === 0 || !tokens.every((token) => ATTRIBUTE_TOKEN.test(token))) return result;
-  result.text = text.slice(0, block.index).trimEnd();
+  const tokens = block ? tokenize(block[1] ?? "") : null;
+  if (!tokens) return result;
   const problem = (message: string, hint: string): void => {
     result.problems.push({ message, hint });
   };
+  const checkAttributes = new Map<string, string>();
   for (const token of tokens) {
-    if (token.startsWith("#")) {
-      const id = token.slice(1);
+    if ("id" in token) {
+      const { id } = token;
       if (result.id !== undefined) {
-        problem(`criterion has two ids, \`#${result.id}\` and \`${token}\``, "keep one `{#id}` per item");
+        problem(`criterion has two ids, \`#${result.id}\` and \`#${id}\``, "keep one `{#id}` per item");
       } else if (!isValidCriterionId(id)) {
         const suggestion = slugify(id).slice(0, 64);
         problem(
@@ -210,12 +234,16 @@ function readAttributes(text: string): Attributes {
       result.id ??= id;
       continue;
     }
-    const [key = "", value = ""] = token.split("=", 2);
+    const { key, value } = token;
+    if (CHECK_ATTRIBUTES.has(key)) {
+      checkAttributes.set(key, value);
+      continue;
+    }
     const number = Number(value);
     if (key !== "weight") {
       problem(
         `unknown criterion attribute \`${key}\``,
-        "the attributes are `#id` and `weight=N`, e.g. {#some-id weight=2}",
+        'the attributes are `#id`, `weight=N` and a check (`check=contains|absent|links|words` with its arguments), e.g. {#no-todo check=absent pattern="TODO"}',
       );
     } else if (value === "" || !Number.isFinite(number) || number <= 0) {
       problem(
@@ -224,6 +252,19 @@ function readAttributes(text: string): Attributes {
       );
     } else {
       result.weight = number;
+    }
+  }
+  if (checkAttributes.size > 0) {
+    if (!checkAttributes.has("check")) {
+      const [first = ""] = checkAttributes.keys();
+      problem(
+        `\`${first}\` is an argument of a check, but the criterion names no check`,
+        `add the check it belongs to, e.g. {check=absent ${first}=…}`,
+      );
+    } else {
+      const parsed = parseCheck(checkAttributes);
+      if (parsed.ok) result.check = parsed.check;
+      else problem(parsed.message, parsed.hint);
     }
   }
   return result;

@@ -1,3 +1,5 @@
+import type { Check } from "../checks/checks.js";
+
 /** A rubric parsed from a markdown file under `rubrics/`: what "done" means for the files it matches. */
 export interface Rubric {
   /** Path of the rubric file, relative to the workspace, with forward slashes. */
@@ -31,6 +33,8 @@ export interface Criterion {
   weight: number;
   /** 1-based line of the list item in the rubric file. */
   line: number;
+  /** Decided without a model by this check (SPEC §10), from the attributes in its braces. */
+  check?: Check;
 }
 
 /** A problem in a rubric or in the configuration: always names the place and a fix. */
