@@ -6,7 +6,9 @@ import {
   forbiddenTopics,
   lengthCaps,
   lengthMinimums,
+  mechanicalCheck,
   mentionsTopic,
+  prescribedSequence,
   prescriptiveOpening,
   vagueTerm,
   type Amount,
@@ -17,6 +19,7 @@ export const LINT_RULES = {
   vague: "a criterion with a vague judgement and nothing a reader could point at",
   compound: "several requirements in one criterion",
   prescriptive: "a step for a person to take instead of a property of the artifact",
+  mechanical: "a criterion a deterministic check decides better than a model",
   duplicate: "two criteria that say the same",
   "near-duplicate": "two criteria that say almost the same (word overlap ≥ 0.8)",
   contradiction: "criteria, or a criterion and the description, that cannot both hold",
@@ -96,6 +99,27 @@ export function lintRubric(rubric: Rubric, text: string): Finding[] {
         "prescriptive",
         `${quoteText(text)} prescribes a step ("${opening} …") instead of describing the file`,
         'state what the finished file shows or says, in the present tense: e.g. "Run the tests" → "Shows the command that runs the tests"',
+      );
+    } else {
+      const sequence = prescribedSequence(text);
+      if (sequence !== null) {
+        add(
+          criterion,
+          criterion.line,
+          "prescriptive",
+          `${quoteText(text)} prescribes a sequence of steps ("${sequence}") instead of describing the file`,
+          'a criterion describes the finished file, never the procedure: e.g. "First list the risks, then the mitigations" → "Lists each risk before its mitigation"',
+        );
+      }
+    }
+    const check = criterion.check === undefined ? mechanicalCheck(text) : null;
+    if (check !== null) {
+      add(
+        criterion,
+        criterion.line,
+        "mechanical",
+        `${quoteText(text)} can be decided without a model`,
+        `make it a deterministic check: end the item with {#${criterion.id} ${check}} — no judge call, no cost, the same verdict every time`,
       );
     }
   }

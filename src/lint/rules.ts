@@ -115,6 +115,55 @@ export function prescriptiveOpening(text: string): string | null {
   return null;
 }
 
+// A sequence of steps: "First …, then …", "Start by …, then …".
+const SEQUENCE_OPENING = /^(?:first(?:ly)?|to (?:start|begin)|start (?:by|with)|begin (?:by|with)|step (?:1|one))\b[,:]?\s/i;
+const SEQUENCE_NEXT = /\b(?:then|next|after that|afterwards|finally|and then|step (?:2|two))\b/i;
+
+/** The sequence of steps a criterion prescribes ("First …, then …"), or null. */
+export function prescribedSequence(text: string): string | null {
+  const opening = SEQUENCE_OPENING.exec(text);
+  if (!opening) return null;
+  const next = SEQUENCE_NEXT.exec(text.slice(opening[0].length));
+  return next ? `${opening[0].trim()} … ${next[0]} …` : null;
+}
+
+// ---- mechanical criteria ----
+
+const PLACEHOLDERS = String.raw`TODO|FIXME|TBD|XXX|lorem ipsum`;
+const NO_TOKEN = new RegExp(
+  String.raw`\b(?:contains?|has|leaves?|includes?|with)\s+no\s+(?:"([^"]+)"|[\x60]([^\x60]+)[\x60]|(${PLACEHOLDERS}))|\bno\s+(${PLACEHOLDERS})s?\b(?:\s+(?:is|are)\s+left)?`,
+  "i",
+);
+const LINKS_RESOLVE =
+  /\b(?:no broken (?:relative |internal )?links?|(?:all|every|each)?\s*(?:relative |internal )?links?\b[^.]*\b(?:resolves?|work|are valid|is valid|points? to (?:an )?existing)\b)/i;
+const CONTAINS_LITERAL = /\b(?:contains|includes|mentions) the (?:text|string|phrase|word) (?:"([^"]+)"|`([^`]+)`)/i;
+
+/**
+ * The deterministic check a plainly mechanical criterion could be (SPEC §10): an absence of a
+ * placeholder, links that resolve, a word count, a literal phrase. Null when a model is needed.
+ */
+export function mechanicalCheck(text: string): string | null {
+  const token = NO_TOKEN.exec(text);
+  if (token) {
+    const pattern = token[1] ?? token[2] ?? token[3] ?? token[4] ?? "";
+    return `check=absent pattern=${JSON.stringify(pattern)}`;
+  }
+  if (LINKS_RESOLVE.test(text)) return "check=links";
+  // A count of the whole file's words, not of a part ("500 words of explanation", "per section").
+  const whole = (a: Amount) => {
+    const after = text.slice(text.indexOf(a.phrase) + a.phrase.length);
+    return a.unit === "word" && !/^\s+(?:of|per|in (?:the|each|every))\b/i.test(after);
+  };
+  const words = lengthCaps(text).filter((a) => whole(a) && !/^(?:one|a single|single)/i.test(a.phrase));
+  const minimum = lengthMinimums(text).find(whole);
+  if (words.length > 0 || minimum) {
+    return `check=words${minimum ? ` min=${minimum.value}` : ""}${words[0] ? ` max=${words[0].value}` : ""}`;
+  }
+  const literal = CONTAINS_LITERAL.exec(text);
+  if (literal) return `check=contains pattern=${JSON.stringify(literal[1] ?? literal[2] ?? "")}`;
+  return null;
+}
+
 // ---- contradictions ----
 
 const NEGATED_MENTION =

@@ -142,3 +142,43 @@ describe("heuristics", () => {
     expect(vagueTerm("Keeps good line lengths under 100 characters.", "")).toBeNull();
   });
 });
+
+describe("criteria a check decides, and sequences of steps", () => {
+  const rules = (criteria: string[]) =>
+    lint("rubrics/t.md", rubric("A guide page.", criteria)).map((f) => [f.rule, f.hint]);
+
+  it("suggests the deterministic check for a plainly mechanical criterion, with the attribute block to write", () => {
+    expect(rules(["Contains no TODO. {#no-todo}"])).toEqual([
+      ["mechanical", expect.stringContaining('{#no-todo check=absent pattern="TODO"}')],
+    ]);
+    expect(rules(['Has no "lorem ipsum" placeholder text. {#filler}'])).toEqual([
+      ["mechanical", expect.stringContaining('{#filler check=absent pattern="lorem ipsum"}')],
+    ]);
+    expect(rules(["Every relative link resolves. {#links}"])).toEqual([
+      ["mechanical", expect.stringContaining("{#links check=links}")],
+    ]);
+    expect(rules(["Is at most 800 words long. {#short}"])).toEqual([
+      ["mechanical", expect.stringContaining("{#short check=words max=800}")],
+    ]);
+    expect(rules(['Contains the text "Apache-2.0". {#license}'])).toEqual([
+      ["mechanical", expect.stringContaining('{#license check=contains pattern="Apache-2.0"}')],
+    ]);
+  });
+
+  it("says nothing of a criterion that needs judgement, or that already is a check", () => {
+    expect(rules(["Explains why the cache is safe to delete. {#why}"])).toEqual([]);
+    expect(rules(["Gives 300 words of background before the first example. {#background}"])).toEqual([]);
+    expect(rules(['Contains no TODO. {#no-todo check=absent pattern="TODO"}'])).toEqual([]);
+  });
+
+  it("flags a criterion that prescribes a sequence of steps", () => {
+    const findings = lint(
+      "rubrics/t.md",
+      rubric("A guide page.", ["First, list the risks, then their mitigations. {#risks}"]),
+    );
+    expect(findings.map((f) => [f.rule, f.message])).toEqual([
+      ["prescriptive", expect.stringContaining('prescribes a sequence of steps ("First, … then …")')],
+    ]);
+    expect(rules(["The first section then lists the risks. {#first}"])).toEqual([]);
+  });
+});
