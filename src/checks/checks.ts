@@ -267,7 +267,8 @@ async function checkLinks(
       }
     }
   }
-  if (broken.length === 0) {
+  const [first] = broken;
+  if (first === undefined) {
     return {
       verdict: "pass",
       evidence: "",
@@ -276,7 +277,6 @@ async function checkLinks(
       line: null,
     };
   }
-  const first = broken[0]!;
   const list = broken
     .slice(0, 10)
     .map((b) => `line ${b.line}: ${b.link} (${b.why})`)

@@ -28,7 +28,7 @@ export function isDeterministic(rubric: Rubric): boolean {
 export function withChecks(model: Judge | null, targets: LinkTargets): Judge {
   return {
     async grade(rubric, artifact, signal) {
-      const checked = rubric.criteria.filter((c) => c.check !== undefined);
+      const checked = rubric.criteria.flatMap((c) => (c.check ? [{ id: c.id, check: c.check }] : []));
       if (checked.length === 0) {
         if (model === null) throw new Error("unreachable: a rubric with judged criteria and no judge");
         return model.grade(rubric, artifact, signal);
@@ -36,7 +36,7 @@ export function withChecks(model: Judge | null, targets: LinkTargets): Judge {
       const decided = new Map<string, CriterionVerdict>();
       for (const criterion of checked) {
         const outcome = await runCheck(
-          criterion.check!,
+          criterion.check,
           { path: artifact.path, content: artifact.content },
           targets,
         );

@@ -42,8 +42,9 @@ export async function renderPdf(bytes: Uint8Array, limits: RenderLimits): Promis
           );
         }
         const totalPages = document.numPages;
-        const lines = [`# PDF: ${totalPages} page${totalPages === 1 ? "" : "s"}`];
-        let chars = lines[0]!.length;
+        const heading = `# PDF: ${totalPages} page${totalPages === 1 ? "" : "s"}`;
+        const lines = [heading];
+        let chars = heading.length;
         // Page by page, as unpdf's extractText joins a page's items, stopping at the character cap
         // rather than extracting a long PDF in full to refuse it.
         for (let number = 1; number <= totalPages; number++) {
