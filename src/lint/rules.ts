@@ -116,7 +116,8 @@ export function prescriptiveOpening(text: string): string | null {
 }
 
 // A sequence of steps: "First …, then …", "Start by …, then …".
-const SEQUENCE_OPENING = /^(?:first(?:ly)?|to (?:start|begin)|start (?:by|with)|begin (?:by|with)|step (?:1|one))\b[,:]?\s/i;
+const SEQUENCE_OPENING =
+  /^(?:first(?:ly)?|to (?:start|begin)|start (?:by|with)|begin (?:by|with)|step (?:1|one))\b[,:]?\s/i;
 const SEQUENCE_NEXT = /\b(?:then|next|after that|afterwards|finally|and then|step (?:2|two))\b/i;
 
 /** The sequence of steps a criterion prescribes ("First …, then …"), or null. */
@@ -136,7 +137,8 @@ const NO_TOKEN = new RegExp(
 );
 const LINKS_RESOLVE =
   /\b(?:no broken (?:relative |internal )?links?|(?:all|every|each)?\s*(?:relative |internal )?links?\b[^.]*\b(?:resolves?|work|are valid|is valid|points? to (?:an )?existing)\b)/i;
-const CONTAINS_LITERAL = /\b(?:contains|includes|mentions) the (?:text|string|phrase|word) (?:"([^"]+)"|`([^`]+)`)/i;
+const CONTAINS_LITERAL =
+  /\b(?:contains|includes|mentions) the (?:text|string|phrase|word) (?:"([^"]+)"|`([^`]+)`)/i;
 
 /**
  * The deterministic check a plainly mechanical criterion could be (SPEC §10): an absence of a
