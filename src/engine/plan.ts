@@ -1,3 +1,5 @@
+import type { Rubric } from "../rubric/types.js";
+import { loadContext, type LoadedContext } from "./context.js";
 import { isDeterministic, judgedPart } from "../checks/judge.js";
 import { buildJudgeMessages, JUDGE_SYSTEM_PROMPT } from "../judge/prompt.js";
 import { judgeJsonSchema } from "../judge/schema.js";
@@ -62,6 +64,7 @@ export async function planRun(options: {
 }): Promise<Plan> {
   const prepared = await prepareRun(options);
   const entries: PlanEntry[] = [];
+  const contexts = new Map<Rubric, Promise<LoadedContext>>();
   let costUsd: number | null = 0;
   for (const pair of prepared.pairs) {
     const rubric = pair.rubric;
@@ -100,7 +103,16 @@ export async function planRun(options: {
       entry.skipped = read.reason;
       continue;
     }
-    const artifact = { path: pair.path, content: read.text, ...(read.format ? { format: read.format } : {}) };
+    // The reference files are part of every judge call of the rubric.
+    let loaded = contexts.get(rubric);
+    if (!loaded) contexts.set(rubric, (loaded = loadContext(options.workspace, rubric)));
+    const { files: context } = await loaded;
+    const artifact = {
+      path: pair.path,
+      content: read.text,
+      ...(read.format ? { format: read.format } : {}),
+      ...(context.length > 0 ? { context } : {}),
+    };
     // The judge is asked about the criteria no check decides.
     const judged = judgedPart(rubric);
     const messages = buildJudgeMessages(judged, artifact, "0".repeat(24));

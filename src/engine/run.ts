@@ -21,6 +21,7 @@ import { readArtifact } from "./artifact.js";
 import type { LinkTargets } from "../checks/checks.js";
 import { isDeterministic, withChecks } from "../checks/judge.js";
 import { linkTargetsOf } from "../checks/targets.js";
+import { loadContext, type LoadedContext } from "./context.js";
 
 export interface RunOptions {
   /** The files to grade (the workspace). */
@@ -143,8 +144,22 @@ export async function runGrade(options: RunOptions): Promise<RunResult> {
   };
 
   const targets = linkTargetsOf(options.workspace);
+  // Each rubric's reference files, read once per run; what was left out is said once.
+  const contexts = new Map<Rubric, Promise<LoadedContext>>();
+  const contextOf = (rubric: Rubric): Promise<LoadedContext> => {
+    let loaded = contexts.get(rubric);
+    if (!loaded) {
+      loaded = loadContext(options.workspace, rubric).then((context) => {
+        for (const note of context.notes)
+          notice(`context ${rubric.path} ${note}`, `${rubric.path}: context: ${note}`);
+        return context;
+      });
+      contexts.set(rubric, loaded);
+    }
+    return loaded;
+  };
   const files = await mapWithLimit(pairs, options.concurrency, async (pair) => {
-    const file = await gradePair(pair, options, clientFor, budgetExceeded, revisions, targets);
+    const file = await gradePair(pair, options, clientFor, budgetExceeded, revisions, targets, contextOf);
     options.onFile?.(file);
     return file;
   });
@@ -158,6 +173,7 @@ async function gradePair(
   budgetExceeded: () => string | null,
   revisions: RunResult["revisions"],
   targets: LinkTargets,
+  contextOf: (rubric: Rubric) => Promise<LoadedContext>,
 ): Promise<FileReport> {
   const { path, rubric } = pair;
   if (!rubric) return skippedFile(path, "(none)", "no_rubric", "no rubric matches this file");
@@ -205,8 +221,11 @@ async function gradePair(
   const { writer, reason } = pickWriter(pair, rubric, options, clientFor);
   if (writer instanceof ModelError) return emptyFile(path, rubric.path, "grader_error", writer.message);
 
+  // Reference files only matter to a model: a rubric of checks only reads none.
+  const context = deterministic ? [] : (await contextOf(rubric)).files;
   const outcome = await runOutcomeLoop({
     path,
+    ...(context.length > 0 ? { context } : {}),
     ...(format ? { format } : {}),
     ...(read.images.length > 0 ? { images: read.images } : {}),
     rubric,

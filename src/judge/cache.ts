@@ -61,6 +61,8 @@ export interface VerdictKeyParts {
   /** The request names the file, so a renamed file is graded again. */
   path: string;
   content: string;
+  /** The reference files the judge read beside it: other reference text, another grade. */
+  context?: ReadonlyArray<{ path: string; content: string }>;
 }
 
 let promptHash: string | undefined;
@@ -76,6 +78,7 @@ export function verdictCacheKey(parts: VerdictKeyParts): string {
       parts.rubricHash,
       parts.path,
       parts.content,
+      ...(parts.context ? [parts.context.map((f) => [f.path, f.content])] : []),
     ]),
   );
 }
@@ -102,6 +105,7 @@ export function withVerdictCache(judge: Judge, options: VerdictCacheOptions): Ju
         rubricHash: rubric.hash,
         path: artifact.path,
         content: artifact.content,
+        ...(artifact.context?.length ? { context: artifact.context } : {}),
       });
       let stored: unknown;
       try {

@@ -1,5 +1,5 @@
 import type { CallRecord, CriterionVerdict, Grade, Judge } from "../judge/judge.js";
-import type { Artifact } from "../judge/prompt.js";
+import type { Artifact, ReferenceFile } from "../judge/prompt.js";
 import { isInterruption, type ImageInput } from "../ports/models.js";
 import type { FileResult, FileReport } from "../report/schema.js";
 import type { RenderFormat } from "../render/types.js";
@@ -15,6 +15,8 @@ export interface LoopInput {
   format?: RenderFormat;
   /** Its pictures, sent to the judge as image inputs. */
   images?: ImageInput[];
+  /** The rubric's reference files, given to the judge on every grade. */
+  context?: ReferenceFile[];
   rubric: Rubric;
   original: string;
   judge: Judge;
@@ -346,5 +348,6 @@ function artifactOf(input: LoopInput, content: string): Artifact {
     content,
     ...(input.format ? { format: input.format } : {}),
     ...(input.images && input.images.length > 0 ? { images: input.images } : {}),
+    ...(input.context && input.context.length > 0 ? { context: input.context } : {}),
   };
 }

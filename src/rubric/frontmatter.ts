@@ -23,6 +23,7 @@ export const FrontMatterSchema = z
     judge: modelSchema.optional(),
     writer: modelSchema.optional(),
     revise: z.boolean().default(true),
+    context: z.array(z.string().min(1)).default([]),
   })
   .strict();
 
@@ -41,6 +42,8 @@ const EXPECTED: Record<keyof FrontMatter, string> = {
   writer:
     "`provider:model` with provider openai, anthropic or openai-compatible, e.g. anthropic:claude-sonnet-4-6",
   revise: "true or false (unquoted)",
+  context:
+    'a list of globs of reference files the judge reads before the artifact, e.g. ["docs/cli-reference.md"]',
 };
 
 /** The raw front matter block: its YAML text and the 1-based line of its opening `---`. */

@@ -9,6 +9,11 @@ function normalizeGlob(glob: string): string {
   return glob.replace(/^(?:\.\/)+/, "");
 }
 
+/** A matcher for globs with `!` negations, as a rubric's `files` are matched. */
+export function globMatcher(files: readonly string[]): (path: string) => boolean {
+  return compile(files);
+}
+
 function compile(files: readonly string[]): (path: string) => boolean {
   const positive: Minimatch[] = [];
   const negative: Minimatch[] = [];

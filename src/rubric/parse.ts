@@ -77,6 +77,7 @@ export function parseRubric(path: string, text: string): ParseRubricResult {
       judge: meta.judge,
       writer: meta.writer,
       revise: meta.revise,
+      context: meta.context,
       criteria: body.criteria,
       guidance: renderGuidance(body.guidance),
       hash,

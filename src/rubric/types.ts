@@ -16,6 +16,8 @@ export interface Rubric {
   judge: string | undefined;
   writer: string | undefined;
   revise: boolean;
+  /** Globs of reference files given to the judge as data before the artifact (SPEC §10). */
+  context: string[];
   criteria: Criterion[];
   /** Prose between criteria: given to the judge with the rubric, never graded on its own. */
   guidance: string;

@@ -134,3 +134,90 @@ describe("checks beside judged criteria", () => {
     }
   });
 });
+
+describe("reference context (SPEC §10)", () => {
+  const REFERENCE = "# CLI reference\n\n- `--dry-run`: print the plan.\n- `--json`: print JSON.\n";
+  const rubricWith = (context: string) =>
+    `---\nfiles: ["docs/*.md"]\ndescription: A guide.\n${context}---\n\n- Every flag it shows exists in the CLI reference. {#flags}\n`;
+  /** Passes only when every flag of the artifact is in a reference block named reference/cli.md. */
+  const flagsJudge = scripted({
+    judge: (req, ids, artifact) => {
+      const text = requestText(req);
+      const block = /<reference-([0-9a-f]{24})>\n"reference\/cli\.md"\n([\s\S]*?)\n<\/reference-\1>/.exec(
+        text,
+      );
+      const known = new Set(block?.[2]?.match(/--[a-z-]+/g) ?? []);
+      const shown = artifact.match(/--[a-z-]+/g) ?? [];
+      const missing = shown.filter((f) => !known.has(f));
+      const line = artifact.split("\n").find((l) => l.includes("--")) ?? "";
+      return {
+        json: {
+          criteria: Object.fromEntries(
+            ids.map((id) => [
+              id,
+              block && missing.length === 0
+                ? { evidence: line, explanation: "every flag is in the reference", verdict: "pass" }
+                : {
+                    evidence: line,
+                    explanation: `not in the reference: ${missing.join(", ")}`,
+                    verdict: "fail",
+                  },
+            ]),
+          ),
+          applicable: true,
+          summary: "graded",
+        },
+      };
+    },
+  });
+
+  for (const provider of ["openai", "anthropic"] as const) {
+    it(`${provider}: a criterion passes only with the reference file in the judge's context, in the cached prefix`, async () => {
+      const files = {
+        "docs/guide.md": "# Guide\n\nRun `rubric-gate grade --dry-run` first.\n",
+        "reference/cli.md": REFERENCE,
+        "reference/.env": "OPENAI_API_KEY=sk-live-secret-value",
+      };
+      server.setHandler(flagsJudge);
+      const spec = provider === "openai" ? "openai:gpt-4.1" : "anthropic:claude-sonnet-4-6";
+      const without = await makeWorkspace({ ...files, "rubrics/guide.md": rubricWith("") });
+      const withContext = await makeWorkspace({
+        ...files,
+        "rubrics/guide.md": rubricWith('context: ["reference/**"]\n'),
+      });
+      try {
+        expect(
+          (await cli(["grade", "--judge", spec], without.root, providerEnv(server, provider))).code,
+        ).toBe(1);
+        const run = await cli(["grade", "--judge", spec], withContext.root, providerEnv(server, provider));
+        expect(run.code).toBe(0);
+        const request = server.requests[1]!;
+        const text = requestText(request);
+        // Before the artifact, and never the secret-shaped file (which is named as left out).
+        expect(text.indexOf("<reference-")).toBeLessThan(text.indexOf("<artifact-"));
+        expect(text).not.toContain("sk-live-secret-value");
+        expect(run.stderr + run.stdout).toContain("reference/.env is left out");
+        if (provider === "anthropic") {
+          const content = (
+            request.body as {
+              messages: Array<{ content: Array<{ text?: string; cache_control?: unknown }> }>;
+            }
+          ).messages[0]!.content;
+          const cached = content.find((block) => block.cache_control !== undefined);
+          expect(cached?.text).toContain("--json");
+          expect(cached?.text).not.toContain("<artifact-");
+        }
+        // The dry run counts the reference files in the prompt.
+        const plan = (dir: string) =>
+          cli(["grade", "--dry-run", "--json", "--judge", spec], dir, {}).then(
+            (r) =>
+              (JSON.parse(r.stdout) as { entries: Array<{ promptChars: number }> }).entries[0]!.promptChars,
+          );
+        expect((await plan(withContext.root)) - (await plan(without.root))).toBeGreaterThan(REFERENCE.length);
+      } finally {
+        await without.cleanup();
+        await withContext.cleanup();
+      }
+    });
+  }
+});

@@ -13,6 +13,7 @@ function rubric(path: string, files: string[], fileLines = files.map((_, index) 
     judge: undefined,
     writer: undefined,
     revise: true,
+    context: [],
     criteria: [{ id: "a", text: "A", section: "", advisory: false, weight: 1, line: 6 }],
     guidance: "",
     hash: "0".repeat(64),
