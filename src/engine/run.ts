@@ -202,12 +202,13 @@ async function gradePair(
       read.images.length > 0 && judgeClient.takesImages === false ? `${spec} (no images)` : spec,
     );
     for (let sample = 0; sample < (options.judgeSamples ?? 1); sample++) {
-      members.push(createJudge({ client: judgeClient }));
+      members.push(createJudge({ client: judgeClient, tools: options.workspace }));
     }
   }
   const panel: Judge | null = members.length > 0 ? createPanelJudge(members) : null;
   const cached: Judge | null =
-    panel && options.verdictStore
+    // A judge with tools reads other files: its verdicts are not a function of this file alone.
+    panel && options.verdictStore && !rubric.tools
       ? withVerdictCache(panel, {
           store: options.verdictStore,
           // Every member and the sample count: a different panel is a different judge.

@@ -3,12 +3,15 @@ import {
   type ModelAnswer,
   type ModelClient,
   type ModelError,
+  ToolLimitError,
   type Usage,
 } from "../ports/models.js";
 import { createHash } from "node:crypto";
 import { addressAt } from "../render/render.js";
 import type { Rubric } from "../rubric/types.js";
 import { locateEvidence } from "./evidence.js";
+import { graderTools, TOOL_LIMITS, type ToolCallRecord } from "./tools.js";
+import type { FileSource } from "../ports/files.js";
 import {
   buildJudgeMessages,
   correctiveMessage,
@@ -41,6 +44,8 @@ export interface CriterionVerdict {
 
 export interface CallRecord {
   role: "judge" | "writer";
+  /** The read-only tool calls the model made before this answer (SPEC §10). */
+  toolCalls?: ToolCallRecord[];
   model: string;
   usage: Usage;
   latencyMs: number;
@@ -69,6 +74,8 @@ export interface Judge {
 
 export interface JudgeOptions {
   client: ModelClient;
+  /** Where a rubric with `tools: true` lets the judge read, list and search files; without it, no tools. */
+  tools?: FileSource;
   /** Output budget of one judge answer, before scaling by the number of criteria. */
   maxOutputTokens?: number;
   nonce?: (data: readonly string[]) => string;
@@ -91,7 +98,14 @@ export function createJudge(options: JudgeOptions): Judge {
   return {
     async grade(rubric, artifact, signal) {
       const nonce = (options.nonce ?? makeNonce)(judgeData(artifact));
-      const messages = buildJudgeMessages(rubric, forModel(artifact, client), nonce);
+      // One set of tools per grade: its bounds cover the corrective retry too.
+      const tools = rubric.tools && options.tools ? graderTools(options.tools, nonce) : undefined;
+      const messages = buildJudgeMessages(
+        rubric,
+        forModel(artifact, client),
+        nonce,
+        tools ? { tools: { names: tools.specs.map((t) => t.name), maxCalls: TOOL_LIMITS.calls } } : {},
+      );
       const schema = judgeJsonSchema(rubric);
       const cacheKey = judgeCacheKey(rubric);
       const maxOutputTokens =
@@ -116,11 +130,25 @@ export function createJudge(options: JudgeOptions): Judge {
             schemaDescription: "Per-criterion verdicts on the artifact.",
             schema,
             cacheKey,
+            ...(tools ? { tools } : {}),
             // A truncated first answer gets twice the room on its corrective retry.
             maxOutputTokens: truncated ? Math.min(64_000, maxOutputTokens * 2) : maxOutputTokens,
             ...(signal ? { signal } : {}),
           });
         } catch (error) {
+          if (error instanceof ToolLimitError) {
+            // A bound of the tools was passed: the grade is an error, with the calls that were made.
+            calls.push({
+              role: "judge",
+              model: client.id,
+              usage: { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0 },
+              latencyMs: 0,
+              attempts: 1,
+              invalidAnswer: error.message,
+              toolCalls: tools?.calls.splice(0) ?? [],
+            });
+            return { kind: "error", error: `judge ${client.id}: ${error.message}`, calls };
+          }
           const modelError = asModelError(error);
           return {
             kind: "error",
@@ -131,6 +159,7 @@ export function createJudge(options: JudgeOptions): Judge {
         }
         const record: CallRecord = {
           role: "judge",
+          ...(tools ? { toolCalls: tools.calls.splice(0) } : {}),
           model: client.id,
           usage: answer.usage,
           latencyMs: answer.latencyMs,

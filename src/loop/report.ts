@@ -79,6 +79,7 @@ function iterationOf(rubric: Rubric, step: Step, index: number): IterationReport
       latency_ms: c.latencyMs,
       attempts: c.attempts,
       invalid_answer: c.invalidAnswer,
+      ...(c.toolCalls && c.toolCalls.length > 0 ? { tool_calls: c.toolCalls } : {}),
     })),
   };
   const ungraded = {

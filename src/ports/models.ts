@@ -35,6 +35,30 @@ export interface StructuredRequest {
   cacheKey?: string;
   /** Cancels the call (run budget, user interrupt). */
   signal?: AbortSignal;
+  /**
+   * Read-only tools the model may call before it answers (SPEC §10). The adapter runs the provider's
+   * tool-calling loop: each call goes to `run`, its result back to the model as the tool's output,
+   * until the model gives the structured answer. `run` throws `ToolLimitError` to end the loop.
+   */
+  tools?: ToolUse;
+}
+
+/** A tool a model may call, with the JSON schema of its arguments. */
+export interface ToolSpec {
+  name: string;
+  description: string;
+  parameters: JsonSchema;
+}
+
+export interface ToolUse {
+  specs: ToolSpec[];
+  /** Runs one call; the text returned is what the model sees. */
+  run(call: { name: string; arguments: unknown }): Promise<string>;
+}
+
+/** A tool loop went past one of its bounds (calls, bytes): the grade is an error, never a verdict. */
+export class ToolLimitError extends Error {
+  override readonly name = "ToolLimitError";
 }
 
 export interface Usage {

@@ -1,5 +1,6 @@
 import Anthropic, { APIConnectionError, APIConnectionTimeoutError, APIError } from "@anthropic-ai/sdk";
 import { findJsonObjects } from "./prompt-json.js";
+import { addUsage } from "./tool-loop.js";
 import {
   classifyStatus,
   classifyOtherError,
@@ -53,18 +54,56 @@ export function createAnthropicClient(opts: AnthropicClientOptions): ModelClient
     const { clock } = opts.retry;
     const started = clock.now();
     let attempts = 0;
+    let prior: Usage = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0 };
+    const messages = [...params.messages];
     try {
-      const message = await withRetries(
-        (n, signal) => {
-          attempts = n;
-          return sdk.messages.create(params, { signal });
-        },
-        classifyAnthropicError,
-        opts.retry,
-        request.signal,
-        timeoutMs,
-      );
-      return toAnswer(message, request.schemaName, { latencyMs: clock.now() - started, attempts });
+      // With tools, the model may call them before it calls the answer tool: each call's output goes
+      // back as a `tool_result`, until it answers (the tool runner ends the loop at its bounds).
+      for (;;) {
+        let turnAttempts = 0;
+        const message = await withRetries(
+          (n, signal) => {
+            turnAttempts = n;
+            return sdk.messages.create({ ...params, messages }, { signal });
+          },
+          classifyAnthropicError,
+          opts.retry,
+          request.signal,
+          timeoutMs,
+        );
+        attempts += turnAttempts;
+        const { tools } = request;
+        const uses = message.content.flatMap((block) => (block.type === "tool_use" ? [block] : []));
+        const calls = uses.filter((use) => use.name !== request.schemaName);
+        if (
+          !tools ||
+          calls.length === 0 ||
+          calls.length < uses.length ||
+          message.stop_reason !== "tool_use"
+        ) {
+          return toAnswer(message, request.schemaName, { latencyMs: clock.now() - started, attempts }, prior);
+        }
+        prior = addUsage(prior, toUsage(message.usage));
+        messages.push({
+          role: "assistant",
+          content: message.content.flatMap((block): Anthropic.Messages.ContentBlockParam[] =>
+            block.type === "tool_use"
+              ? [{ type: "tool_use", id: block.id, name: block.name, input: block.input }]
+              : block.type === "text" && block.text.trim() !== ""
+                ? [{ type: "text", text: block.text }]
+                : [],
+          ),
+        });
+        const results: Anthropic.Messages.ToolResultBlockParam[] = [];
+        for (const call of calls) {
+          results.push({
+            type: "tool_result",
+            tool_use_id: call.id,
+            content: await tools.run({ name: call.name, arguments: call.input }),
+          });
+        }
+        messages.push({ role: "user", content: results });
+      }
     } catch (error) {
       if (error instanceof ModelError) {
         throw new ModelError(error.kind, `${id}: ${error.message}`, error.status, { cause: error.cause });
@@ -84,13 +123,19 @@ function buildParams(model: string, request: StructuredRequest): MessageParams {
     system: [{ type: "text", text: request.system, cache_control: EPHEMERAL }],
     messages: request.messages.map(toMessageParam),
     tools: [
+      ...(request.tools?.specs ?? []).map((spec) => ({
+        name: spec.name,
+        description: spec.description,
+        input_schema: { ...spec.parameters, type: "object" as const },
+      })),
       {
         name: request.schemaName,
         description: request.schemaDescription,
         input_schema: { ...request.schema, type: "object" },
       },
     ],
-    tool_choice: { type: "tool", name: request.schemaName },
+    // With grader tools the model must call a tool — one of them, or the answer tool.
+    tool_choice: request.tools ? { type: "any" } : { type: "tool", name: request.schemaName },
   };
 }
 
@@ -133,8 +178,9 @@ function toAnswer(
   message: Message,
   schemaName: string,
   meta: { latencyMs: number; attempts: number },
+  prior: Usage,
 ): ModelAnswer {
-  const usage = toUsage(message.usage);
+  const usage = addUsage(prior, toUsage(message.usage));
   const toolUses = message.content.filter((block) => block.type === "tool_use");
   const texts = message.content.flatMap((block) => (block.type === "text" ? [block.text] : [])).join("");
   if (message.stop_reason === "refusal") {

@@ -1,5 +1,6 @@
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError } from "openai";
 import { findJsonObjects, systemWithJsonSchema } from "./prompt-json.js";
+import { addUsage, parseArguments } from "./tool-loop.js";
 import {
   classifyStatus,
   classifyOtherError,
@@ -71,18 +72,43 @@ export function createOpenAIClient(opts: OpenAIClientOptions): ModelClient {
     const { clock } = opts.retry;
     const started = clock.now();
     let attempts = 0;
+    let prior: Usage = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0 };
+    const messages = [...params.messages];
     try {
-      const completion = await withRetries(
-        (n, signal) => {
-          attempts = n;
-          return sdk.chat.completions.create(params, { signal });
-        },
-        classifyOpenAIError,
-        opts.retry,
-        request.signal,
-        timeoutMs,
-      );
-      return toAnswer(completion, { latencyMs: clock.now() - started, attempts });
+      // With tools, the model may call them first: each call's output goes back as a `tool` message,
+      // until it answers (the tool runner ends the loop at its bounds).
+      for (;;) {
+        let turnAttempts = 0;
+        const completion = await withRetries(
+          (n, signal) => {
+            turnAttempts = n;
+            return sdk.chat.completions.create({ ...params, messages }, { signal });
+          },
+          classifyOpenAIError,
+          opts.retry,
+          request.signal,
+          timeoutMs,
+        );
+        attempts += turnAttempts;
+        const message = completion.choices[0]?.message;
+        const { tools } = request;
+        const calls = tools ? (message?.tool_calls ?? []) : [];
+        if (!tools || calls.length === 0) {
+          return toAnswer(completion, { latencyMs: clock.now() - started, attempts }, prior);
+        }
+        prior = addUsage(prior, toUsage(completion.usage));
+        messages.push({ role: "assistant", content: message?.content ?? null, tool_calls: calls });
+        for (const call of calls) {
+          const output =
+            call.type === "function"
+              ? await tools.run({
+                  name: call.function.name,
+                  arguments: parseArguments(call.function.arguments),
+                })
+              : `unknown tool type ${call.type}`;
+          messages.push({ role: "tool", tool_call_id: call.id, content: output });
+        }
+      }
     } catch (error) {
       if (error instanceof ModelError) {
         throw new ModelError(error.kind, `${id}: ${error.message}`, error.status, { cause: error.cause });
@@ -114,6 +140,14 @@ export function createOpenAIClient(opts: OpenAIClientOptions): ModelClient {
             },
           }
         : {}),
+      ...(request.tools
+        ? {
+            tools: request.tools.specs.map((spec) => ({
+              type: "function" as const,
+              function: { name: spec.name, description: spec.description, parameters: spec.parameters },
+            })),
+          }
+        : {}),
     };
   }
 
@@ -130,9 +164,13 @@ function tokenLimit(
   return { max_tokens: maxOutputTokens };
 }
 
-function toAnswer(completion: ChatCompletion, meta: { latencyMs: number; attempts: number }): ModelAnswer {
+function toAnswer(
+  completion: ChatCompletion,
+  meta: { latencyMs: number; attempts: number },
+  prior: Usage,
+): ModelAnswer {
   const choice = completion.choices[0];
-  const usage = toUsage(completion.usage);
+  const usage = addUsage(prior, toUsage(completion.usage));
   const content = choice?.message.content ?? "";
   const refusal = choice?.message.refusal;
   if (refusal || choice?.finish_reason === "content_filter") {

@@ -56,6 +56,20 @@ export const JudgeCallSchema = z.object({
   attempts: z.number().int().positive(),
   /** Set when the first answer was invalid and a corrective retry was made. */
   invalid_answer: z.string().nullable(),
+  /** The read-only tool calls the judge made before this answer (rubric `tools: true`). */
+  tool_calls: z
+    .array(
+      z.object({
+        tool: z.string(),
+        /** The arguments as sent (JSON), cut to 300 characters. */
+        arguments: z.string(),
+        /** Characters of the result the judge was sent. */
+        chars: z.number().int().nonnegative(),
+        /** Why the call was refused (outside the workspace, a secret-shaped file), or null. */
+        refused: z.string().nullable(),
+      }),
+    )
+    .optional(),
 });
 
 export const IterationSchema = z.object({

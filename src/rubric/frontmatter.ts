@@ -24,6 +24,7 @@ export const FrontMatterSchema = z
     writer: modelSchema.optional(),
     revise: z.boolean().default(true),
     context: z.array(z.string().min(1)).default([]),
+    tools: z.boolean().default(false),
   })
   .strict();
 
@@ -44,6 +45,7 @@ const EXPECTED: Record<keyof FrontMatter, string> = {
   revise: "true or false (unquoted)",
   context:
     'a list of globs of reference files the judge reads before the artifact, e.g. ["docs/cli-reference.md"]',
+  tools: "true or false (unquoted): the judge may read, list and search the repository's files",
 };
 
 /** The raw front matter block: its YAML text and the 1-based line of its opening `---`. */

@@ -78,6 +78,7 @@ export function parseRubric(path: string, text: string): ParseRubricResult {
       writer: meta.writer,
       revise: meta.revise,
       context: meta.context,
+      tools: meta.tools,
       criteria: body.criteria,
       guidance: renderGuidance(body.guidance),
       hash,

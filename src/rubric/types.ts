@@ -18,6 +18,8 @@ export interface Rubric {
   revise: boolean;
   /** Globs of reference files given to the judge as data before the artifact (SPEC §10). */
   context: string[];
+  /** The judge may call read-only tools over the workspace (SPEC §10). */
+  tools: boolean;
   criteria: Criterion[];
   /** Prose between criteria: given to the judge with the rubric, never graded on its own. */
   guidance: string;

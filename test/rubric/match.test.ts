@@ -14,6 +14,7 @@ function rubric(path: string, files: string[], fileLines = files.map((_, index) 
     writer: undefined,
     revise: true,
     context: [],
+    tools: false,
     criteria: [{ id: "a", text: "A", section: "", advisory: false, weight: 1, line: 6 }],
     guidance: "",
     hash: "0".repeat(64),

@@ -57,7 +57,12 @@ export type Reply =
   /** Answers `then` after a pause (or never, when the client gives up first). */
   | { delayMs: number; then: Reply; usage?: ReplyUsage }
   /** Destroys the socket without answering. */
-  | { drop: true; usage?: ReplyUsage };
+  | { drop: true; usage?: ReplyUsage }
+  /**
+   * Calls of the request's (non-answer) tools: OpenAI `message.tool_calls` with `finish_reason:
+   * "tool_calls"`; Anthropic `tool_use` blocks with `stop_reason: "tool_use"`.
+   */
+  | { toolCalls: Array<{ name: string; arguments: unknown }>; usage?: ReplyUsage };
 
 export type Handler = (request: CapturedRequest) => Reply | Promise<Reply>;
 
@@ -256,6 +261,17 @@ function checkOpenAI(req: CapturedRequest): Reply | null {
       }
     }
   }
+  // A `tool` message must answer a tool call of an earlier assistant message, as the API requires.
+  const callIds = new Set<string>();
+  for (const message of messages) {
+    const calls = get(message, "tool_calls");
+    if (Array.isArray(calls)) for (const call of calls) callIds.add(String(get(call, "id")));
+    if (get(message, "role") === "tool" && !callIds.has(String(get(message, "tool_call_id")))) {
+      return invalid(
+        "Invalid parameter: messages with role 'tool' must be a response to a preceeding message with 'tool_calls'.",
+      );
+    }
+  }
   const format = get(body, "response_format", "type");
   if (format === "json_schema") {
     const name = get(body, "response_format", "json_schema", "name");
@@ -308,6 +324,24 @@ function checkAnthropic(req: CapturedRequest): Reply | null {
   }
   if (breakpoints > 4)
     return invalid(`a maximum of 4 blocks with cache_control may be provided. Found ${breakpoints}.`);
+  // Each tool_result answers a tool_use of the assistant message just before it.
+  for (const [i, message] of messages.entries()) {
+    const content = get(message, "content");
+    if (!Array.isArray(content)) continue;
+    const previous = i > 0 ? get(messages[i - 1], "content") : undefined;
+    const uses = new Set(
+      (Array.isArray(previous) ? previous : [])
+        .filter((b) => get(b, "type") === "tool_use")
+        .map((b) => String(get(b, "id"))),
+    );
+    for (const block of content) {
+      if (get(block, "type") === "tool_result" && !uses.has(String(get(block, "tool_use_id")))) {
+        return invalid(
+          `messages.${i}.content: unexpected tool_use_id found in tool_result blocks: ${String(get(block, "tool_use_id"))}. Each tool_result block must have a corresponding tool_use block in the previous message.`,
+        );
+      }
+    }
+  }
   const tools = body["tools"];
   const toolNames = Array.isArray(tools) ? tools.map((tool) => get(tool, "name")) : [];
   const badName = toolNames.find((name) => typeof name !== "string" || !NAME.test(name));
@@ -337,14 +371,22 @@ function openaiResponse(req: CapturedRequest, reply: Reply): Wire {
   let content: string | null = null;
   let refusal: string | null = null;
   let finishReason = "stop";
-  if ("refusal" in reply) refusal = reply.refusal;
+  let toolCalls: unknown[] | undefined;
+  if ("toolCalls" in reply) {
+    finishReason = "tool_calls";
+    toolCalls = reply.toolCalls.map((call, n) => ({
+      id: `call_local${req.index}_${n}`,
+      type: "function",
+      function: { name: call.name, arguments: JSON.stringify(call.arguments) },
+    }));
+  } else if ("refusal" in reply) refusal = reply.refusal;
   else if ("truncated" in reply) {
     content = reply.text ?? "";
     finishReason = "length";
   } else if ("json" in reply) content = JSON.stringify(reply.json);
   else if ("jsons" in reply) content = reply.jsons.map((j) => JSON.stringify(j)).join("\n");
   else if ("text" in reply) content = reply.text;
-  const usage = usageFor(req, content ?? refusal ?? "", reply.usage);
+  const usage = usageFor(req, content ?? refusal ?? JSON.stringify(toolCalls ?? ""), reply.usage);
   const completion = {
     id: `chatcmpl-local${req.index}`,
     object: "chat.completion",
@@ -353,7 +395,13 @@ function openaiResponse(req: CapturedRequest, reply: Reply): Wire {
     choices: [
       {
         index: 0,
-        message: { role: "assistant", content, refusal, annotations: [] },
+        message: {
+          role: "assistant",
+          content,
+          refusal,
+          annotations: [],
+          ...(toolCalls ? { tool_calls: toolCalls } : {}),
+        },
         logprobs: null,
         finish_reason: finishReason,
       },
@@ -393,7 +441,19 @@ function anthropicResponse(req: CapturedRequest, reply: Reply): Wire {
   let stopDetails: unknown = null;
   let outputText = "";
   const tool = stringAt(forcedTool(req), "name");
-  if ("refusal" in reply) {
+  if ("toolCalls" in reply) {
+    stopReason = "tool_use";
+    outputText = JSON.stringify(reply.toolCalls);
+    reply.toolCalls.forEach((call, n) => {
+      content.push({
+        type: "tool_use",
+        id: `toolu_local${req.index}_${n}`,
+        name: call.name,
+        input: call.arguments,
+        caller: { type: "direct" },
+      });
+    });
+  } else if ("refusal" in reply) {
     stopReason = "refusal";
     stopDetails = { type: "refusal", category: null, explanation: reply.refusal };
     outputText = reply.refusal;
@@ -492,11 +552,46 @@ function usageFor(req: CapturedRequest, output: string, given: ReplyUsage = {}):
   };
 }
 
+/** The answer tool: the forced one, or (with `tool_choice: any`, beside grader tools) the last one. */
 function forcedTool(req: CapturedRequest): unknown {
   const tools = get(req.body, "tools");
   if (!Array.isArray(tools)) return undefined;
+  if (get(req.body, "tool_choice", "type") === "any") return tools[tools.length - 1];
   const forced = get(req.body, "tool_choice", "name");
   return tools.find((tool) => get(tool, "name") === forced) ?? tools[0];
+}
+
+/** The outputs of tool calls sent back in a request, in order: OpenAI `tool` messages, Anthropic `tool_result` blocks. */
+export function requestToolResults(req: CapturedRequest): Array<{ id: string; content: string }> {
+  const messages = get(req.body, "messages");
+  if (!Array.isArray(messages)) return [];
+  const out: Array<{ id: string; content: string }> = [];
+  for (const message of messages) {
+    if (req.provider === "openai" && get(message, "role") === "tool") {
+      out.push({
+        id: String(get(message, "tool_call_id")),
+        content: textsOf(get(message, "content")).join(""),
+      });
+    }
+    const content = get(message, "content");
+    if (req.provider === "anthropic" && Array.isArray(content)) {
+      for (const block of content) {
+        if (get(block, "type") !== "tool_result") continue;
+        out.push({ id: String(get(block, "tool_use_id")), content: textsOf(get(block, "content")).join("") });
+      }
+    }
+  }
+  return out;
+}
+
+/** The names of the tools a request offers besides its answer tool (OpenAI `tools`; Anthropic all but the last with `tool_choice: any`). */
+export function requestToolNames(req: CapturedRequest): string[] {
+  const tools = get(req.body, "tools");
+  if (!Array.isArray(tools)) return [];
+  if (req.provider === "openai") return tools.map((t) => String(get(t, "function", "name")));
+  return get(req.body, "tool_choice", "type") === "any"
+    ? tools.slice(0, -1).map((t) => String(get(t, "name")))
+    : [];
 }
 
 function textsOf(content: unknown): string[] {
