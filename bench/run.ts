@@ -28,7 +28,7 @@ import { systemClock } from "../src/providers/retry.js";
 import { startGitHubServer } from "../test/support/github-server.js";
 import { startModelServer, type ModelServer } from "../test/support/model-server.js";
 import { scripted } from "../test/support/scripted.js";
-import { promptSize } from "./prompt-size.js";
+import { checksCost, promptSize } from "./prompt-size.js";
 import { renderBench, renderTable } from "./render.js";
 import { RULES, writeTree } from "./tree.js";
 
@@ -291,6 +291,7 @@ async function main(): Promise<void> {
       "compare-bundle": { type: "string" },
       "render-sizes": { type: "string", default: "10240,1048576,10485760" },
       "render-only": { type: "boolean", default: false },
+      "checks-only": { type: "boolean", default: false },
     },
   });
   const latencyMs = Number(values["latency-ms"]);
@@ -300,6 +301,10 @@ async function main(): Promise<void> {
     return;
   }
   const renderSizes = values["render-sizes"].split(",").map(Number);
+  if (values["checks-only"]) {
+    for (const c of await checksCost(BUNDLE)) console.log(JSON.stringify(c));
+    return;
+  }
   if (values["render-only"]) {
     console.log(renderTable(await renderBench(renderSizes)));
     return;
@@ -341,6 +346,13 @@ async function main(): Promise<void> {
     console.log(
       `  ${p.bundle}: ${p.inputTokensPerCall.toFixed(0)} tokens per call, of which the answer schema ` +
         `${p.schemaTokens} (${p.judgeCalls} calls)`,
+    );
+  }
+  console.log("\nmechanical criteria as deterministic checks (20 pages, the model server's count):");
+  for (const c of await checksCost(BUNDLE)) {
+    console.log(
+      `  ${c.rubric}: ${c.judgeCalls} judge calls, ${c.inputTokens} input + ${c.outputTokens} output tokens, ` +
+        `~$${c.costUsd?.toFixed(4) ?? "?"}`,
     );
   }
   const runs = Number(values["cold-start-runs"]);
