@@ -4,7 +4,7 @@ import { RenderError } from "./types.js";
 /** An XML element in document order: `{ tag: [children], ":@": { attributes } }` (fast-xml-parser's ordered form). */
 export type XmlNode = Record<string, unknown>;
 
-const parser = new XMLParser({
+const OPTIONS = {
   preserveOrder: true,
   ignoreAttributes: false,
   attributeNamePrefix: "",
@@ -14,20 +14,12 @@ const parser = new XMLParser({
   // Only the five predefined entities and character references; no DOCTYPE is accepted at all.
   processEntities: true,
   htmlEntities: false,
-});
+} as const;
+
+const parser = new XMLParser(OPTIONS);
 
 /** The same, with namespace prefixes dropped from tag and attribute names (`x:sheet` → `sheet`, `r:id` → `id`). */
-const localParser = new XMLParser({
-  preserveOrder: true,
-  ignoreAttributes: false,
-  attributeNamePrefix: "",
-  parseTagValue: false,
-  parseAttributeValue: false,
-  trimValues: false,
-  processEntities: true,
-  htmlEntities: false,
-  removeNSPrefix: true,
-});
+const localParser = new XMLParser({ ...OPTIONS, removeNSPrefix: true });
 
 /**
  * Parses one part of an OOXML package. A document type declaration is refused outright: OOXML never

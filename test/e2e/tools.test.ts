@@ -82,6 +82,17 @@ async function workspace() {
 
 describe.each(["openai", "anthropic"] as const)("grader tools through the %s SDK", (provider) => {
   const spec = provider === "openai" ? "openai:gpt-4.1" : "anthropic:claude-sonnet-4-6";
+  /** Grades the workspace through this provider's SDK; the report is checked against its schema. */
+  const grade = async (ws: { root: string; read(path: string): Promise<string> }) => {
+    const run = await cli(
+      ["grade", "--judge", spec, "--report", "report.json"],
+      ws.root,
+      providerEnv(server, provider),
+    );
+    const report = JSON.parse(await ws.read("report.json")) as Report;
+    assertValidReport(report);
+    return { run, report };
+  };
 
   it("a criterion decided through two tool calls: results delimited as data, every call in the report", async () => {
     const ws = await workspace();
@@ -95,13 +106,7 @@ describe.each(["openai", "anthropic"] as const)("grader tools through the %s SDK
       ),
     );
     try {
-      const run = await cli(
-        ["grade", "--judge", spec, "--report", "report.json"],
-        ws.root,
-        providerEnv(server, provider),
-      );
-      const report = JSON.parse(await ws.read("report.json")) as Report;
-      assertValidReport(report);
+      const { run, report } = await grade(ws);
       expect(report.files[0]!.result).toBe("satisfied");
       expect(run.code).toBe(0);
       // Three requests: the question, then one after each tool call, each with the tools offered.
@@ -151,12 +156,7 @@ describe.each(["openai", "anthropic"] as const)("grader tools through the %s SDK
     ];
     server.setHandler(toolJudge([tries], () => false));
     try {
-      const run = await cli(
-        ["grade", "--judge", spec, "--report", "report.json"],
-        ws.root,
-        providerEnv(server, provider),
-      );
-      const report = JSON.parse(await ws.read("report.json")) as Report;
+      const { run, report } = await grade(ws);
       const everything = JSON.stringify(server.requests.map((r) => r.body));
       for (const secret of ["OUTSIDE-SECRET-1", "ENV-SECRET-2", "GIT-SECRET-3", "CRED-SECRET-4"]) {
         expect(everything).not.toContain(secret);
@@ -188,12 +188,7 @@ describe.each(["openai", "anthropic"] as const)("grader tools through the %s SDK
         : { json: {} };
     server.setHandler(forever);
     try {
-      const run = await cli(
-        ["grade", "--judge", spec, "--report", "report.json"],
-        ws.root,
-        providerEnv(server, provider),
-      );
-      const report = JSON.parse(await ws.read("report.json")) as Report;
+      const { run, report } = await grade(ws);
       expect(report.files[0]!.result).toBe("grader_error");
       expect(report.files[0]!.reason).toContain("more than 10 tool calls in one grade");
       expect(server.requests).toHaveLength(11);
