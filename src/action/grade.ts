@@ -7,7 +7,7 @@ import { ReportSchema, type FileReport } from "../report/schema.js";
 import { VERSION } from "../version.js";
 import type { ActionContext } from "./context.js";
 import { log } from "./log.js";
-import type { Target } from "./target.js";
+import { isForkGrading, type Target } from "./target.js";
 
 /** Grades the target (and revises it when the plan says so); the report is checked against its schema. */
 export async function grade(ctx: ActionContext, target: Target): Promise<RunResult> {
@@ -26,6 +26,10 @@ export async function grade(ctx: ActionContext, target: Target): Promise<RunResu
     clock,
     ...(deadline === undefined ? {} : { deadline }),
   });
+  // A fork's pull request spends at most `fork-max-cost` (or `max-cost`, when lower).
+  const maxCost = isForkGrading(ctx)
+    ? Math.min(inputs["fork-max-cost"], inputs["max-cost"] ?? Infinity)
+    : inputs["max-cost"];
   const cacheDir = inputs["cache-dir"];
   const verdictStore = cacheDir ? await createFileVerdictStore(resolve(workspaceRoot, cacheDir)) : undefined;
   const progress = progressLog();
@@ -56,7 +60,7 @@ export async function grade(ctx: ActionContext, target: Target): Promise<RunResu
     maxFileBytes: inputs["max-file-bytes"],
     ...(deadline === undefined ? {} : { deadline }),
     ...(inputs["max-tokens"] === undefined ? {} : { maxTokens: inputs["max-tokens"] }),
-    ...(inputs["max-cost"] === undefined ? {} : { maxCostUsd: inputs["max-cost"] }),
+    ...(maxCost === undefined ? {} : { maxCostUsd: maxCost }),
     clock,
     toolVersion: VERSION,
     onNotice: (message) => {

@@ -34,6 +34,8 @@ const InputsSchema = z.object({
   "max-cost": positiveNumber.optional(),
   "max-file-bytes": wholeNumber(1, 1024 * 1024 * 1024).default(256 * 1024),
   "cache-dir": z.string().optional(),
+  "fork-pull-requests": z.enum(["skip", "grade"], { message: "expected skip or grade" }).default("skip"),
+  "fork-max-cost": positiveNumber.default(1),
 });
 export type Inputs = z.infer<typeof InputsSchema>;
 export const INPUT_NAMES = Object.keys(InputsSchema.shape) as (keyof Inputs)[];

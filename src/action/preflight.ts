@@ -20,11 +20,21 @@ export function skipReason(
   env: Record<string, string | undefined>,
 ): string | null {
   if (event.kind === "pull_request" && event.isFork) {
-    return (
-      "This pull request comes from a fork. Workflows on fork pull requests get no secrets and a read-only " +
-      "token, so rubric-gate does not grade them and pushes nothing. A maintainer can grade the branch after " +
-      "merging, or run `rubric-gate grade` locally."
-    );
+    if (inputs["fork-pull-requests"] !== "grade") {
+      return (
+        "This pull request comes from a fork, and `fork-pull-requests` is `skip`. To grade forks safely, run " +
+        "rubric-gate on `pull_request_target` with `fork-pull-requests: grade`: it reads the fork's changed " +
+        "files through the API as data, checks out and runs none of its code, and pushes nothing (see the " +
+        "README's fork workflow)."
+      );
+    }
+    if (event.eventName !== "pull_request_target") {
+      return (
+        `This pull request comes from a fork, and the workflow runs on \`${event.eventName}\`, where a fork's ` +
+        "run gets no secrets and a read-only token. With `fork-pull-requests: grade`, run rubric-gate on " +
+        "`pull_request_target` (without checking out the pull request's head)."
+      );
+    }
   }
   if (!inputs.judge) {
     return "No judge is configured. Set the `judge` input, e.g. `judge: openai:gpt-4.1` with `openai-api-key: ${{ secrets.OPENAI_API_KEY }}`.";

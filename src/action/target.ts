@@ -29,8 +29,17 @@ export interface Target {
 /** Chooses the files and the rubric source from the event, and plans the delivery of revisions. */
 export async function chooseTarget(ctx: ActionContext): Promise<Target> {
   const { inputs, event, api, repo, workspaceRoot } = ctx;
-  const generatedGlobs = pathGlobs(inputs);
-  const workspace = createWorkspaceSource(workspaceRoot, { include: generatedGlobs, links: "never" });
+  // A fork's pull request (SPEC §13): its files are read at the head through the API, as data;
+  // nothing of it is checked out, and no generated file of this job is its.
+  const fork = isForkGrading(ctx);
+  const generatedGlobs = fork ? [] : pathGlobs(inputs);
+  if (fork && pathGlobs(inputs).length > 0) {
+    log.info("The `paths` input is ignored for a fork's pull request: only its changed files are graded.");
+  }
+  const workspace: FileSource =
+    fork && event.kind === "pull_request"
+      ? memoize(createCommitSource(api, repo, event.headSha))
+      : createWorkspaceSource(workspaceRoot, { include: generatedGlobs, links: "never" });
   const generated = generatedGlobs.length
     ? await glob(generatedGlobs, { cwd: workspaceRoot, dot: true, nodir: true, posix: true })
     : [];
@@ -48,7 +57,8 @@ export async function chooseTarget(ctx: ActionContext): Promise<Target> {
       generated,
     });
     log.info(
-      `Rubrics from the base commit ${event.baseSha}; ${changed.length} changed file(s), ${paths.length} to grade.`,
+      `Rubrics from the base commit ${event.baseSha}; ${changed.length} changed file(s), ${paths.length} to grade` +
+        (fork ? `, read at the fork's head ${event.headSha} through the API.` : "."),
     );
   } else {
     log.info(`Grading every file the rubrics match at ${event.sha}.`);
@@ -56,6 +66,16 @@ export async function chooseTarget(ctx: ActionContext): Promise<Target> {
   const plan = planDelivery(inputs.revise, event, await headIsRevision(ctx));
   log.info(plan.revise ? `Revising; delivery: ${plan.strategy}.` : `Not revising: ${plan.reason}.`);
   return { workspace, rubricSource, paths, changed, generated, plan };
+}
+
+/** Whether this run grades a fork's pull request (`fork-pull-requests: grade` under `pull_request_target`). */
+export function isForkGrading({ event, inputs }: Pick<ActionContext, "event" | "inputs">): boolean {
+  return (
+    event.kind === "pull_request" &&
+    event.isFork &&
+    event.eventName === "pull_request_target" &&
+    inputs["fork-pull-requests"] === "grade"
+  );
 }
 
 /** Whether the pull request's head commit is rubric-gate's own revision; null when it cannot be read. */

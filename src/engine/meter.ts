@@ -29,14 +29,23 @@ export class Meter {
     private readonly budget: Budget = {},
   ) {}
 
-  /** Why no further call may start (a budget is used up, counting calls in flight), or null. */
-  exceeded(): string | null {
+  /**
+   * Why no further call may start, or null: a budget is used up, counting calls in flight — or would be
+   * by the next call's estimated input (`next`), so that a call never starts that must overspend it.
+   */
+  exceeded(next: { tokens: number; costUsd: number } = { tokens: 0, costUsd: 0 }): string | null {
     const { maxTokens, maxCostUsd } = this.budget;
-    if (maxTokens !== undefined && this.inputTokens + this.outputTokens + this.pendingTokens >= maxTokens) {
-      return `the token budget of ${maxTokens} was used up`;
+    const tokens = this.inputTokens + this.outputTokens + this.pendingTokens;
+    if (maxTokens !== undefined && (tokens >= maxTokens || tokens + next.tokens > maxTokens)) {
+      return tokens >= maxTokens
+        ? `the token budget of ${maxTokens} was used up`
+        : `the next call (about ${next.tokens} input tokens) would pass the token budget of ${maxTokens}`;
     }
-    if (maxCostUsd !== undefined && this.costUsd + this.pendingCostUsd >= maxCostUsd) {
-      return `the cost budget of $${maxCostUsd} was used up`;
+    const cost = this.costUsd + this.pendingCostUsd;
+    if (maxCostUsd !== undefined && (cost >= maxCostUsd || cost + next.costUsd > maxCostUsd)) {
+      return cost >= maxCostUsd
+        ? `the cost budget of $${maxCostUsd} was used up`
+        : `the next call (about $${next.costUsd.toFixed(4)} of input) would pass the cost budget of $${maxCostUsd}`;
     }
     return null;
   }
@@ -44,8 +53,6 @@ export class Meter {
   /** Wraps a client so that every answer is counted, and no call starts once a budget is used up. */
   wrap(client: ModelClient): ModelClient {
     const complete = async (request: StructuredRequest): Promise<ModelAnswer> => {
-      const reason = this.exceeded();
-      if (reason) throw new ModelError("aborted", reason);
       const tokens = estimateInputTokens(request);
       const cost =
         estimateCostUsd(
@@ -53,6 +60,8 @@ export class Meter {
           { inputTokens: tokens, outputTokens: 0, cachedInputTokens: 0 },
           this.prices,
         ) ?? 0;
+      const reason = this.exceeded({ tokens, costUsd: cost });
+      if (reason) throw new ModelError("aborted", reason);
       this.pendingTokens += tokens;
       this.pendingCostUsd += cost;
       let answer: ModelAnswer;

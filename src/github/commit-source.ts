@@ -1,5 +1,5 @@
 import { minimatch } from "minimatch";
-import type { FileSource } from "../ports/files.js";
+import { UnreadableFileError, type FileSource } from "../ports/files.js";
 import type { GitHubApi, RepoRef } from "../ports/github.js";
 
 /**
@@ -15,7 +15,10 @@ export function createCommitSource(api: GitHubApi, repo: RepoRef, sha: string): 
     async glob(pattern) {
       return (await list()).filter((path) => minimatch(path, pattern, { dot: true }));
     },
-    read: (path) => api.getFileContent(repo, path, sha),
+    async read(path, options) {
+      const bytes = await api.getFileContent(repo, path, sha);
+      return withinLimit(path, bytes, options?.maxBytes);
+    },
   };
 }
 
@@ -25,10 +28,27 @@ export function memoize(source: FileSource): FileSource {
   return {
     list: () => source.list(),
     glob: (pattern) => source.glob(pattern),
-    read(path) {
+    async read(path, options) {
       let read = reads.get(path);
       if (!read) reads.set(path, (read = source.read(path)));
-      return read;
+      const bytes = await read;
+      return withinLimit(path, bytes, options?.maxBytes);
     },
   };
+}
+
+/** The bytes, unless they pass the caller's limit: then the same refusal the workspace gives. */
+function withinLimit(
+  path: string,
+  bytes: Uint8Array | null,
+  maxBytes: number | undefined,
+): Uint8Array | null {
+  if (bytes !== null && maxBytes !== undefined && bytes.length > maxBytes) {
+    throw new UnreadableFileError(
+      path,
+      "too_large",
+      `${path} is ${bytes.length} bytes, over the limit of ${maxBytes}`,
+    );
+  }
+  return bytes;
 }

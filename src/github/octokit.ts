@@ -1,3 +1,4 @@
+import { UnreadableFileError } from "../ports/files.js";
 import * as core from "@actions/core";
 import { getOctokit } from "@actions/github";
 import { retry } from "@octokit/plugin-retry";
@@ -184,7 +185,16 @@ export function gitHubApiFrom(octokit: Octokit): GitHubApi {
     async getFileContent(repo, path, ref) {
       try {
         const { data } = await octokit.rest.repos.getContent({ ...repo, path, ref });
+        // A symbolic link, a submodule or a folder is not a file: never followed.
         if (Array.isArray(data) || data.type !== "file" || !("content" in data)) return null;
+        // Over 1 MB the API sends no content (`encoding: "none"`): not an empty file, an unread one.
+        if (data.encoding !== "base64") {
+          throw new UnreadableFileError(
+            path,
+            "too_large",
+            `${path} is ${data.size} bytes, over what the contents API returns (1 MB)`,
+          );
+        }
         return new Uint8Array(Buffer.from(data.content, "base64"));
       } catch (error) {
         if (httpStatusOf(error) === 404) return null;

@@ -39,7 +39,8 @@ async function readReport(root: string): Promise<Report> {
 describe("--max-tokens", () => {
   it("a budget for about half the files: the rest are interrupted with a reason, and the gate fails", async () => {
     const ws = await workspace(10);
-    // Every judge call costs 1,100 tokens; a budget of 5,000 lets five calls start (0 … 4,400 used).
+    // Every judge call costs 1,100 tokens; a budget of 5,500 lets five calls start (the fifth at 4,400
+    // used, its estimated input still within it), and then it is used up.
     server.setHandler(async (req) => ({
       ...(await judge(req)),
       usage: { input: 1_000, output: 100 },
@@ -52,7 +53,7 @@ describe("--max-tokens", () => {
         "--concurrency",
         "1",
         "--max-tokens",
-        "5000",
+        "5500",
         "--report",
         "report.json",
       ],
@@ -74,14 +75,14 @@ describe("--max-tokens", () => {
       "docs/p9.md",
     ]);
     for (const file of interrupted) {
-      expect(file.reason).toBe("the token budget of 5000 was used up");
+      expect(file.reason).toBe("the token budget of 5500 was used up");
       expect(file.stop_reason).toBe("budget");
       expect(file.iterations).toEqual([]);
       expect(file.best_score).toBeNull();
     }
     // One reason for five files is said once, naming them.
     expect(run.stdout).toMatch(
-      /5 files \(docs\/p5\.md, docs\/p6\.md, docs\/p7\.md, …\) — interrupted: the token budget of 5000 was used up/,
+      /5 files \(docs\/p5\.md, docs\/p6\.md, docs\/p7\.md, …\) — interrupted: the token budget of 5500 was used up/,
     );
     expect(run.stdout).toContain("5 file(s) interrupted before grading finished");
     await ws.cleanup();
@@ -116,9 +117,11 @@ describe("--max-tokens", () => {
     );
     expect(run.code).toBe(1);
     const report = await readReport(ws.root);
-    // Four workers start at once; the fourth sees three calls in flight (about 3 × perCall ≥ budget).
-    expect(server.requests.filter(isJudgeRequest)).toHaveLength(3);
-    expect(report.gate.counts).toMatchObject({ satisfied: 3, interrupted: 5 });
+    // Four workers start at once; the third sees two calls in flight, and its own estimated input would
+    // take the run past the budget (about 3 × perCall > 2.5 × perCall): it does not start.
+    expect(server.requests.filter(isJudgeRequest)).toHaveLength(2);
+    expect(report.gate.counts).toMatchObject({ satisfied: 2, interrupted: 6 });
+    expect(report.totals.input_tokens).toBeLessThanOrEqual(budget);
     await ws.cleanup();
   });
 });

@@ -190,9 +190,12 @@ describe("the engine", () => {
       "docs/b.md": "# B\n\n## Install\n\n## Usage\n",
     });
     const { report } = await runGrade(options(ws, { maxCostUsd: 0.0000001 }));
-    expect(report.files.map((f) => f.result)).toEqual(["satisfied", "interrupted"]);
+    // No call starts whose estimated input alone would pass the budget: nothing is overspent.
+    expect(report.files.map((f) => f.result)).toEqual(["interrupted", "interrupted"]);
+    expect(report.files[0]!.reason).toContain("would pass the cost budget of $1e-7");
+    expect(report.totals.calls).toBe(0);
     expect(report.gate).toMatchObject({ passed: false, status: "failed", exit_code: 1 });
-    expect(report.gate.counts.interrupted).toBe(1);
+    expect(report.gate.counts.interrupted).toBe(2);
   });
 
   it("a judge without a key: every file is a grader_error, and the front end is told once", async () => {
