@@ -155,7 +155,7 @@ describe("a fork's pull request under pull_request_target, fork-pull-requests: g
     expect(writes()).toEqual([]);
     expect(github!.state.reviews.length).toBeGreaterThan(0);
     expect(run.summary).toContain("fork");
-    expect(models!.requests.filter((r) => !isJudgeRequest(r)).length).toBeGreaterThan(0);
+    expect(models.requests.filter((r) => !isJudgeRequest(r)).length).toBeGreaterThan(0);
   }, 60_000);
 
   it("the cost budget stops a fork's pull request of many large files before it spends more: interrupted, never passed", async () => {
@@ -173,7 +173,7 @@ describe("a fork's pull request under pull_request_target, fork-pull-requests: g
     expect(report.totals.cost_usd!, "spent no more than the budget").toBeLessThanOrEqual(0.05);
     expect(report.gate.passed).toBe(false);
     expect(run.outputs["result"]).not.toBe("passed");
-    expect(models!.requests.length).toBeLessThan(12);
+    expect(models.requests.length).toBeLessThan(12);
   }, 60_000);
 });
 
@@ -185,7 +185,7 @@ describe("a fork's pull request otherwise", () => {
     expect(check.conclusion).toBe("neutral");
     expect(check.output.summary).toContain("fork-pull-requests");
     expect(check.output.summary).toContain("pull_request_target");
-    expect(models!.requests).toEqual([]);
+    expect(models.requests).toEqual([]);
   }, 60_000);
 
   it("grade under pull_request (no secrets for forks) is a neutral check that says to use pull_request_target", async () => {
@@ -198,6 +198,6 @@ describe("a fork's pull request otherwise", () => {
     const check = github!.state.checkRuns[0]!;
     expect(check.conclusion).toBe("neutral");
     expect(check.output.summary).toContain("pull_request_target");
-    expect(models!.requests).toEqual([]);
+    expect(models.requests).toEqual([]);
   }, 60_000);
 });
