@@ -1,6 +1,6 @@
 import Anthropic, { APIConnectionError, APIConnectionTimeoutError, APIError } from "@anthropic-ai/sdk";
 import { findJsonObjects } from "./prompt-json.js";
-import { addUsage } from "./tool-loop.js";
+import { addUsage, checkTurns } from "./tool-loop.js";
 import {
   classifyStatus,
   classifyOtherError,
@@ -59,7 +59,8 @@ export function createAnthropicClient(opts: AnthropicClientOptions): ModelClient
     try {
       // With tools, the model may call them before it calls the answer tool: each call's output goes
       // back as a `tool_result`, until it answers (the tool runner ends the loop at its bounds).
-      for (;;) {
+      for (let turn = 0; ; turn++) {
+        checkTurns(turn);
         let turnAttempts = 0;
         const message = await withRetries(
           (n, signal) => {

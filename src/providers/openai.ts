@@ -1,6 +1,6 @@
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError } from "openai";
 import { findJsonObjects, systemWithJsonSchema } from "./prompt-json.js";
-import { addUsage, parseArguments } from "./tool-loop.js";
+import { addUsage, checkTurns, parseArguments } from "./tool-loop.js";
 import {
   classifyStatus,
   classifyOtherError,
@@ -77,7 +77,8 @@ export function createOpenAIClient(opts: OpenAIClientOptions): ModelClient {
     try {
       // With tools, the model may call them first: each call's output goes back as a `tool` message,
       // until it answers (the tool runner ends the loop at its bounds).
-      for (;;) {
+      for (let turn = 0; ; turn++) {
+        checkTurns(turn);
         let turnAttempts = 0;
         const completion = await withRetries(
           (n, signal) => {
