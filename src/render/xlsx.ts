@@ -175,7 +175,7 @@ class ColumnTail {
     const kept: KeptCell = { ref, row: cell.row, shown, formula };
     if (formula) {
       this.formulas.add(kept);
-      if (cell.type === "n") this.formulaValues.add(Number(cell.value), cell.row);
+      if (cell.type === "n" && cell.value !== "") this.formulaValues.add(Number(cell.value), cell.row);
     } else if (cell.type === "n" && cell.value !== "" && Number.isFinite(Number(cell.value))) {
       this.numbers.add(Number(cell.value), cell.row);
     } else {

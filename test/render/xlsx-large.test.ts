@@ -98,6 +98,23 @@ function rewrite(bytes: Uint8Array, edit: (name: string, xml: string) => string)
   return zipSync(out);
 }
 
+describe("a large block of formulas some of which have no cached value", () => {
+  it("counts only the cached values in the summary, never an absent one as 0", async () => {
+    const wb = new ExcelJS.Workbook();
+    const sheet = wb.addWorksheet("Calc");
+    for (let r = 1; r <= 6_000; r++) {
+      sheet.getCell(`A${r}`).value = r;
+      // Odd rows were never calculated: the file has the formula and no value.
+      sheet.getCell(`B${r}`).value =
+        r % 2 === 0
+          ? { formula: `A${r}*10`, result: r * 10 }
+          : ({ formula: `A${r}*10` } as ExcelJS.CellFormulaValue);
+    }
+    const { text } = await renderArtifact("xlsx", new Uint8Array(await wb.xlsx.writeBuffer()), limits());
+    expect(text).toMatch(/Calc!B51:B6000 = summary of 5950 formulas: .*; values min 520, max 60000/);
+  });
+});
+
 describe("workbooks as other producers write them", () => {
   it("reads SpreadsheetML with a namespace prefix on every element (as the Open XML SDK can write it)", async () => {
     const plain = (await renderArtifact("xlsx", await dcfWorkbook({ terminalGrowth: 0.02 }), limits())).text;
