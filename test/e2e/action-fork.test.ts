@@ -177,6 +177,21 @@ describe("a fork's pull request under pull_request_target, fork-pull-requests: g
   }, 60_000);
 });
 
+describe("a fork's file over the contents API's 1 MB", () => {
+  it("is skipped as too large, never graded as an empty file", async () => {
+    models = await startModelServer(judge());
+    const huge = `# Guide\n\n## Install\n\n${"x".repeat(1024 * 1024)}\n`;
+    const { run } = await forkRun(
+      { "docs/huge.md": huge },
+      { "fork-pull-requests": "grade", "max-file-bytes": "4000000" },
+    );
+    const file = reportOf(run).files.find((f) => f.path === "docs/huge.md")!;
+    expect(file).toMatchObject({ result: "skipped", skip_kind: "too_large" });
+    expect(file.reason).toContain("over what the contents API returns (1 MB)");
+    expect(models.requests).toEqual([]);
+  }, 60_000);
+});
+
 describe("a fork's pull request otherwise", () => {
   it("the default skip gives a neutral check that names fork-pull-requests", async () => {
     models = await startModelServer(judge());

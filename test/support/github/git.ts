@@ -68,15 +68,17 @@ export function gitHandlers(world: World, shapes: Shapes): Handlers {
       const url = `${base}${repoPath}/contents/${path}`;
       const html = `${htmlRepo}/blob/main/${path}`;
       const git = `${base}${repoPath}/git/blobs/${blobSha}`;
+      // Over 1 MB GitHub sends the file's metadata without its content (`encoding: "none"`).
+      const tooLarge = bytes.length > 1024 * 1024;
       return {
         status: 200,
         body: {
           type: "file",
-          encoding: "base64",
+          encoding: tooLarge ? "none" : "base64",
           size: bytes.length,
           name: path.split("/").at(-1) ?? path,
           path,
-          content: bytes.toString("base64"),
+          content: tooLarge ? "" : bytes.toString("base64"),
           sha: blobSha,
           url,
           git_url: git,
