@@ -1,5 +1,5 @@
 import type { ImageInput } from "../ports/models.js";
-import { Pictures } from "./pictures.js";
+import { ATTACHABLE, Pictures } from "./pictures.js";
 import { RenderError, checkTime, type RenderLimits } from "./types.js";
 
 interface Cell {
@@ -43,8 +43,6 @@ function joined(value: unknown): string {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === "string").join("") : "";
 }
 
-const BASE64_PICTURES = new Set(["image/png", "image/jpeg", "image/gif", "image/webp"]);
-
 const ANSI = /\u001b\[[0-9;]*[A-Za-z]/g;
 
 function outputText(output: Record<string, unknown>, pictures: Pictures): string {
@@ -64,7 +62,7 @@ function outputText(output: Record<string, unknown>, pictures: Pictures): string
       const textPlain = joined(data["text/plain"]);
       // One picture per output: Jupyter gives the same figure in several types; the first a judge takes.
       const types = Object.keys(data).filter((k) => k.startsWith("image/"));
-      const type = types.find((k) => BASE64_PICTURES.has(k)) ?? types[0];
+      const type = types.find((k) => ATTACHABLE.has(k)) ?? types[0];
       if (type === undefined) return textPlain;
       const placeholder = pictures.add(textPlain, type, () => {
         const encoded = joined(data[type]).replace(/\s+/g, "");

@@ -49,7 +49,13 @@ export class Pictures {
   }
 }
 
-const ATTACHABLE = new Set(["image/png", "image/jpeg", "image/gif", "image/webp"]);
+/** The picture types both providers take as image inputs. */
+export const ATTACHABLE: ReadonlySet<string> = new Set([
+  "image/png",
+  "image/jpeg",
+  "image/gif",
+  "image/webp",
+]);
 
 /** A media type from a package part's extension, for pictures of types no judge takes (`.emf`, `.svg`). */
 export function mediaTypeOfPart(part: string): string | null {
