@@ -18,6 +18,7 @@ export const CORE_FOLDERS = [
   "report",
   "rubric",
   "util",
+  "view",
   "writer",
 ];
 

@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { reportPage } from "../view/report-page.js";
 import * as core from "@actions/core";
 import { buildAnnotations } from "../report/annotations.js";
 import { completeCheck, fallbackNotice, type CheckHandle } from "../github/checks.js";
@@ -100,12 +101,13 @@ export function setOutputs(
   result: string,
   conclusion: CheckConclusion,
   report: Report | null,
-  reportPath: string | null,
+  paths: ReportPaths | null,
   revision: { sha: string | null; pullRequest: number | null } = { sha: null, pullRequest: null },
 ): void {
   core.setOutput("result", result);
   core.setOutput("conclusion", conclusion);
-  core.setOutput("report-path", reportPath ?? "");
+  core.setOutput("report-path", paths?.json ?? "");
+  core.setOutput("report-page-path", paths?.page ?? "");
   const graded = report?.files.filter((f) => f.result !== "skipped") ?? [];
   core.setOutput("files-graded", graded.length);
   core.setOutput("files-satisfied", graded.filter((f) => f.result === "satisfied").length);
@@ -119,10 +121,27 @@ export function setOutputs(
   core.setOutput("revisions-pull-request", revision.pullRequest ?? "");
 }
 
-export async function writeReport(report: Report): Promise<string> {
+/**
+ * Writes the JSON report and, beside it, its page (`report.html`, SPEC §11), for `actions/upload-artifact`.
+ * A page that cannot be written is a warning: the report and the gate stand without it.
+ */
+export async function writeReport(report: Report): Promise<ReportPaths> {
   const dir = join(process.env["RUNNER_TEMP"] ?? process.cwd(), "rubric-gate");
   await mkdir(dir, { recursive: true });
-  const path = join(dir, "report.json");
-  await writeFile(path, JSON.stringify(report, null, 2) + "\n");
-  return path;
+  const json = join(dir, "report.json");
+  await writeFile(json, JSON.stringify(report, null, 2) + "\n");
+  const page = join(dir, "report.html");
+  try {
+    await writeFile(page, reportPage(report));
+  } catch (error) {
+    core.warning(`rubric-gate could not write the report's page beside ${json}: ${(error as Error).message}`);
+    return { json, page: null };
+  }
+  return { json, page };
+}
+
+/** Where the report and its page were written; `page` is null when it could not be. */
+export interface ReportPaths {
+  json: string;
+  page: string | null;
 }

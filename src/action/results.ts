@@ -42,7 +42,7 @@ export async function publishResults(
 ): Promise<string | null> {
   const { api, event, inputs, repo, headSha } = ctx;
   const { plan } = target;
-  const reportPath = await writeReport(report);
+  const reportPaths = await writeReport(report);
   const pushed = delivery?.pushed ?? null;
   const headView = reportAt(report, new Set(), pendingReason(delivery));
   const section = (limit: number): string => (delivery ? renderRevisions(delivery, limit) : "");
@@ -118,7 +118,7 @@ export async function publishResults(
       log.info(`Rolling issue: ${result.action}${result.url ? ` ${result.url}` : ""}`);
     });
   }
-  setOutputs(outcomeOf(current.conclusion, current.view), current.conclusion, current.view, reportPath, {
+  setOutputs(outcomeOf(current.conclusion, current.view), current.conclusion, current.view, reportPaths, {
     sha: pushed?.sha ?? null,
     pullRequest: delivery?.pullRequest?.action === "closed" ? null : (delivery?.pullRequest?.number ?? null),
   });

@@ -33,11 +33,16 @@ Options for grade:
   --max-file-bytes N      skip larger files (default 262144)
   --cache DIR             verdict cache: files whose content, rubric and judge are unchanged
                           are not sent again (e.g. .rubric-gate/cache; default off)
+  --journal FILE          append one JSON line per file, iteration and criterion to FILE
+                          (schema/journal.schema.json)
+  --mlflow URI            log the run to an MLflow tracking server (default $MLFLOW_TRACKING_URI;
+                          auth from MLFLOW_TRACKING_TOKEN or MLFLOW_TRACKING_USERNAME/PASSWORD);
+                          a failed export warns and never changes the gate
   --prices FILE           JSON price overrides: {"model-prefix": {"input": 2, "output": 8, "cached_input": 0.5}}
                           in USD per million tokens
 
 Environment: OPENAI_API_KEY, OPENAI_BASE_URL, ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL,
-RUBRIC_GATE_JUDGE, RUBRIC_GATE_WRITER.
+RUBRIC_GATE_JUDGE, RUBRIC_GATE_WRITER, MLFLOW_TRACKING_URI.
 
 Exit codes: 0 the gate passed; 1 the gate failed; 2 usage or configuration error;
 3 the judge could not be used (grader_error, no key, endpoint down).`;
@@ -64,6 +69,8 @@ const GradeFlags = z.object({
   "max-file-bytes": wholeNumber(1, 1024 * 1024 * 1024).default(256 * 1024),
   prices: z.string().min(1).optional(),
   cache: z.string().min(1).optional(),
+  journal: z.string().min(1).optional(),
+  mlflow: z.string().min(1).optional(),
 });
 export type GradeFlags = z.infer<typeof GradeFlags>;
 
@@ -113,6 +120,8 @@ export function parseCommand(argv: string[], env: Record<string, string | undefi
         "max-file-bytes": { type: "string" },
         prices: { type: "string" },
         cache: { type: "string" },
+        journal: { type: "string" },
+        mlflow: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -135,6 +144,7 @@ export function parseCommand(argv: string[], env: Record<string, string | undefi
   values.judges = parsed.values.judge ?? [];
   values.judge = parsed.values.judge?.[0] ?? (env.RUBRIC_GATE_JUDGE || undefined);
   values.writer ??= env.RUBRIC_GATE_WRITER || undefined;
+  values.mlflow ??= env.MLFLOW_TRACKING_URI || undefined;
   const flags = GradeFlags.safeParse(values);
   if (!flags.success) {
     const issue = flags.error.issues[0];

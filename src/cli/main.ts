@@ -13,6 +13,9 @@ import { systemClock } from "../providers/retry.js";
 import { ReportSchema } from "../report/schema.js";
 import { checkRubricGlobs, loadRubrics } from "../rubric/load.js";
 import { inlineText } from "../util/redact.js";
+import { appendJournal, checkJournal } from "../fs/journal.js";
+import { journalLines } from "../report/journal.js";
+import { exportToMlflow, MlflowConfigError, mlflowTarget, type MlflowTarget } from "../mlflow/export.js";
 import { VERSION } from "../version.js";
 import { HELP, parseCommand, UsageError, type GradeFlags } from "./args.js";
 import { SUBCOMMANDS } from "./commands/index.js";
@@ -137,6 +140,28 @@ async function grade(
       return 2;
     }
   }
+  const journal = flags.journal === undefined ? undefined : resolve(io.cwd, flags.journal);
+  if (journal !== undefined) {
+    try {
+      await checkJournal(journal);
+    } catch (error) {
+      io.stderr(`rubric-gate: --journal ${flags.journal}: cannot append to it (${(error as Error).message})`);
+      return 2;
+    }
+  }
+  let mlflow: MlflowTarget | undefined;
+  if (flags.mlflow !== undefined) {
+    try {
+      mlflow = mlflowTarget(flags.mlflow, io.env);
+    } catch (error) {
+      if (!(error instanceof MlflowConfigError)) throw error;
+      const where = io.env.MLFLOW_TRACKING_URI === flags.mlflow ? "$MLFLOW_TRACKING_URI" : "--mlflow";
+      io.stderr(`rubric-gate: ${where}: ${error.message}`);
+      return 2;
+    }
+  }
+  // Each graded file's versions, kept only for the MLflow export's artifacts.
+  const versions = new Map<string, (string | null)[]>();
   let cacheWarned = false;
   // One set of rate limits and endpoint health for the run: a 429 slows every worker calling that
   // model, and an endpoint found down is not asked again.
@@ -189,6 +214,13 @@ async function grade(
     clock,
     ...(io.signal ? { signal: io.signal } : {}),
     toolVersion: VERSION,
+    ...(mlflow
+      ? {
+          onVersions: (path: string, rubric: string, texts: (string | null)[]) => {
+            versions.set(`${rubric}\0${path}`, texts);
+          },
+        }
+      : {}),
     onStart: (pairs) => {
       total = pairs;
     },
@@ -203,6 +235,30 @@ async function grade(
     const target = resolve(io.cwd, flags.report);
     await mkdir(dirname(target), { recursive: true });
     await writeFile(target, JSON.stringify(report, null, 2) + "\n");
+  }
+  if (journal !== undefined) {
+    try {
+      await appendJournal(journal, journalLines(report));
+    } catch (error) {
+      io.stderr(`rubric-gate: --journal ${flags.journal}: cannot append to it (${(error as Error).message})`);
+      return 2;
+    }
+  }
+  if (mlflow) {
+    // The export is a record of the run, not part of its decision: a failure warns, the gate stands.
+    try {
+      const done = await exportToMlflow(report, mlflow, {
+        versions: (path, rubric) => versions.get(`${rubric}\0${path}`),
+      });
+      io.stderr(
+        `rubric-gate: logged ${done.runs} run(s) in ${done.experiments} experiment(s) to MLflow at ${mlflow.shown}`,
+      );
+      for (const note of done.notes) io.stderr(`rubric-gate: warning: MLflow: ${note}`);
+    } catch (error) {
+      io.stderr(
+        `rubric-gate: warning: the MLflow export failed; the gate is unchanged: ${(error as Error).message}`,
+      );
+    }
   }
   if (flags.json) io.stdout(JSON.stringify(report, null, 2));
   else io.stdout(renderReport(report));

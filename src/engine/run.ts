@@ -76,6 +76,11 @@ export interface RunOptions {
   toolVersion: string;
   /** Called as each file finishes, for progress lines. */
   onFile?: (file: FileReport) => void;
+  /**
+   * Given each graded file's versions by iteration (the text graded; null for an iteration with none),
+   * for exporters that keep them (MLflow artifacts). Unset, versions are not kept past their file.
+   */
+  onVersions?: (path: string, rubric: string, versions: (string | null)[]) => void;
   /** Called once before grading starts, with the number of (file, rubric) pairs to grade. */
   onStart?: (total: number) => void;
 }
@@ -98,7 +103,7 @@ export async function runGrade(options: RunOptions): Promise<RunResult> {
   const { rubrics, problems, pairs } = await prepareRun(options);
   const revisions: RunResult["revisions"] = new Map();
   const report = (files: FileReport[]): RunResult => ({
-    report: buildReport(options, startedAt, files, problems, meter, options.clock.now() - started),
+    report: buildReport(options, startedAt, files, problems, meter, options.clock.now() - started, rubrics),
     rubrics,
     revisions,
   });
@@ -239,6 +244,11 @@ async function gradePair(
     ...(options.signal ? { signal: options.signal } : {}),
   });
   const { bestContent } = outcome;
+  options.onVersions?.(
+    path,
+    rubric.path,
+    outcome.steps.map((step) => (step.kind === "graded" ? step.content : null)),
+  );
   const loop = loopReport(rubric, outcome, options.prices);
   const diff = loop.changed
     ? createTwoFilesPatch(`a/${path}`, `b/${path}`, read.text, bestContent, "", "")
@@ -372,8 +382,10 @@ function buildReport(
   problems: ConfigProblem[],
   meter: Meter,
   wallMs: number,
+  rubrics: readonly Rubric[],
 ): Report {
   const calls = files.flatMap((f) => f.iterations.flatMap((i) => i.calls));
+  const used = new Set(files.map((f) => f.rubric));
   return {
     version: REPORT_VERSION,
     tool: { name: "rubric-gate", version: options.toolVersion },
@@ -397,5 +409,16 @@ function buildReport(
       wall_ms: wallMs,
     },
     files,
+    rubrics: Object.fromEntries(
+      rubrics
+        .filter((r) => used.has(r.path))
+        .map((r) => [
+          r.path,
+          {
+            sha256: r.hash,
+            criteria: r.criteria.map((c) => ({ id: c.id, text: c.text, advisory: c.advisory })),
+          },
+        ]),
+    ),
   };
 }

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { createTwoFilesPatch } from "diff";
 import { estimateCostUsd, type PriceTable } from "../engine/pricing.js";
 import type { CallRecord } from "../judge/judge.js";
 import { isInterruption } from "../ports/models.js";
@@ -21,7 +22,9 @@ export type LoopReport = Pick<
 >;
 
 export function loopReport(rubric: Rubric, outcome: LoopOutcome, prices?: PriceTable): LoopReport {
-  const iterations = outcome.steps.map((step, index) => iterationOf(rubric, step, index));
+  const iterations = outcome.steps.map((step, index) =>
+    iterationOf(rubric, step, index, diffFrom(outcome.steps, step, index)),
+  );
   const calls = outcome.steps.flatMap(callsOf);
   return {
     result: outcome.result,
@@ -65,7 +68,28 @@ function costOf(calls: readonly CallRecord[], prices: PriceTable | undefined): n
   return cost;
 }
 
-function iterationOf(rubric: Rubric, step: Step, index: number): IterationReport {
+/** Longest iteration diff kept in the report. */
+export const ITERATION_DIFF_MAX_CHARS = 100_000;
+
+/** A graded revision's diff from the version it was made from; undefined for anything else. */
+function diffFrom(steps: readonly Step[], step: Step, index: number): string | undefined {
+  if (step.kind !== "graded" || step.from === null) return undefined;
+  const from = steps[step.from];
+  if (from?.kind !== "graded") return undefined;
+  const patch = createTwoFilesPatch(
+    `iteration ${step.from}`,
+    `iteration ${index}`,
+    from.content,
+    step.content,
+    "",
+    "",
+  );
+  if (patch.length <= ITERATION_DIFF_MAX_CHARS) return patch;
+  const cut = patch.lastIndexOf("\n", ITERATION_DIFF_MAX_CHARS) + 1;
+  return `${patch.slice(0, cut)}... (diff cut at ${cut.toLocaleString("en-US")} of ${patch.length.toLocaleString("en-US")} characters)\n`;
+}
+
+function iterationOf(rubric: Rubric, step: Step, index: number, diff: string | undefined): IterationReport {
   const calls = callsOf(step);
   const common = {
     index,
@@ -106,6 +130,7 @@ function iterationOf(rubric: Rubric, step: Step, index: number): IterationReport
     edits_applied: step.edits,
     revised_from: step.from,
     content_sha256: sha256(step.content),
+    ...(diff === undefined ? {} : { diff }),
     cached: grade.kind === "graded" && grade.cached === true,
   };
   if (grade.kind === "error" || step.scored === null) {

@@ -90,6 +90,12 @@ export const IterationSchema = z.object({
   /** Iteration whose content the writer revised, for revisions. */
   revised_from: z.number().int().nonnegative().nullable(),
   content_sha256: z.string().nullable(),
+  /**
+   * Unified diff from the version this revision was made from (`revised_from`) to this one; absent for
+   * the original and for revisions that never reached the judge. Cut at 100,000 characters (then it
+   * ends with a line saying so).
+   */
+  diff: z.string().optional(),
   /** The verdicts came from the verdict cache (`--cache`): no call was made. Absent in older reports. */
   cached: z.boolean().optional(),
   usage: UsageSchema,
@@ -204,6 +210,13 @@ export const ConfigErrorSchema = z.object({
   hint: z.string(),
 });
 
+/** A rubric as graded in this run: its hash and criteria, so a reader need not find the rubric file. */
+export const RubricSummarySchema = z.object({
+  /** sha256 of the rubric file's bytes. */
+  sha256: z.string(),
+  criteria: z.array(z.object({ id: z.string(), text: z.string(), advisory: z.boolean() })),
+});
+
 export const ReportSchema = z.object({
   version: z.literal(REPORT_VERSION),
   tool: z.object({ name: z.literal("rubric-gate"), version: z.string() }),
@@ -231,5 +244,7 @@ export const ReportSchema = z.object({
     wall_ms: z.number().nonnegative(),
   }),
   files: z.array(FileReportSchema),
+  /** Every rubric a file was graded by, by path. Absent in older reports. */
+  rubrics: z.record(z.string(), RubricSummarySchema).optional(),
 });
 export type Report = z.infer<typeof ReportSchema>;

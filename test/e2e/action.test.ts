@@ -179,6 +179,15 @@ describe("pull_request", () => {
     const report = JSON.parse(run.outputs["report"] ?? "null") as Report;
     assertValidReport(report);
     expect(report.files.map((f) => f.path)).toEqual(["docs/guide.md", "docs/untouched.md"]);
+    // The page beside the JSON report (SPEC §11): every file and every failing criterion on it.
+    expect(run.outputs["report-page-path"]).toBe(
+      run.outputs["report-path"]?.replace(/report\.json$/, "report.html"),
+    );
+    const page = run.outputs["page"] ?? "";
+    expect(page.startsWith("<!doctype html>")).toBe(true);
+    for (const f of report.files) expect(page).toContain(f.path);
+    expect(page).toContain('data-verdict="fail"');
+    expect(page).toContain("no-todo");
 
     // Keys and the token are registered as secrets (the runner then hides them) and never printed otherwise.
     const log = run.stdout.split("\n");

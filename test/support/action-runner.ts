@@ -104,6 +104,8 @@ export async function runAction(options: {
   const reportPath = outputs["report-path"];
   // Keep the report readable after the runner's temp dir is gone.
   if (reportPath) outputs["report"] = await readFile(reportPath, "utf8").catch(() => "");
+  const pagePath = outputs["report-page-path"];
+  if (pagePath) outputs["page"] = await readFile(pagePath, "utf8").catch(() => "");
   await rm(dir, { recursive: true, force: true });
   return { ...result, outputs, summary };
 }

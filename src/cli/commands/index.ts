@@ -3,6 +3,7 @@ import { calibrateCommand } from "./calibrate.js";
 import { initCommand } from "./init.js";
 import { lintRubricCommand } from "./lint-rubric.js";
 import { renderCommand } from "./render.js";
+import { viewCommand } from "./view.js";
 
 export type { Subcommand } from "../command.js";
 
@@ -12,4 +13,5 @@ export const SUBCOMMANDS: Record<string, Subcommand> = {
   "lint-rubric": lintRubricCommand,
   init: initCommand,
   render: renderCommand,
+  view: viewCommand,
 };
