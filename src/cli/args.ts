@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { z } from "zod";
+import { parseShard } from "../engine/shard.js";
 import { IMAGES_MODES } from "../ports/models.js";
 import { modelSpec, positiveNumber, wholeNumber } from "../util/string-schemas.js";
 
@@ -33,6 +34,8 @@ Options for grade:
   --max-file-bytes N      skip larger files (default 262144)
   --cache DIR             verdict cache: files whose content, rubric and judge are unchanged
                           are not sent again (e.g. .rubric-gate/cache; default off)
+  --shard I/N             grade only part I of N of the matched files (size-balanced, the same files
+                          for the same tree); join the shards' reports with merge-reports
   --journal FILE          append one JSON line per file, iteration and criterion to FILE
                           (schema/journal.schema.json)
   --mlflow URI            log the run to an MLflow tracking server (default $MLFLOW_TRACKING_URI;
@@ -69,6 +72,17 @@ const GradeFlags = z.object({
   "max-file-bytes": wholeNumber(1, 1024 * 1024 * 1024).default(256 * 1024),
   prices: z.string().min(1).optional(),
   cache: z.string().min(1).optional(),
+  shard: z
+    .string()
+    .transform((text, ctx) => {
+      const shard = parseShard(text);
+      if (!shard) {
+        ctx.addIssue({ code: "custom", message: "expected I/N with 1 <= I <= N <= 256, e.g. 2/4" });
+        return z.NEVER;
+      }
+      return shard;
+    })
+    .optional(),
   journal: z.string().min(1).optional(),
   mlflow: z.string().min(1).optional(),
 });
@@ -120,6 +134,7 @@ export function parseCommand(argv: string[], env: Record<string, string | undefi
         "max-file-bytes": { type: "string" },
         prices: { type: "string" },
         cache: { type: "string" },
+        shard: { type: "string" },
         journal: { type: "string" },
         mlflow: { type: "string" },
         help: { type: "boolean", short: "h" },

@@ -9,6 +9,7 @@ import type { FileSource } from "../ports/files.js";
 import type { Clock } from "../ports/clock.js";
 import { readArtifact } from "./artifact.js";
 import { prepareRun } from "./prepare.js";
+import type { ShardSpec } from "./shard.js";
 
 export interface PlanEntry {
   path: string;
@@ -51,6 +52,8 @@ export async function planRun(options: {
   rubricSource?: FileSource;
   rubricsGlob: string;
   paths?: string[];
+  /** Plan only this part of the matched files (`--shard I/N`). */
+  shard?: ShardSpec;
   judge: string | null;
   /** A panel of default judges (several `--judge`); replaces `judge` when non-empty. */
   judges?: string[];

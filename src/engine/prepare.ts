@@ -2,6 +2,7 @@ import { checkRubricGlobs, loadRubrics } from "../rubric/load.js";
 import { matchesRubric } from "../rubric/match.js";
 import type { ConfigProblem, Rubric } from "../rubric/types.js";
 import type { FileSource } from "../ports/files.js";
+import { partition, partitionDigest, type ShardSpec } from "./shard.js";
 
 /** One file to grade with one rubric; `rubric` is null for an explicit path that no rubric matches. */
 export interface Pair {
@@ -15,6 +16,8 @@ export interface Prepared {
   rubrics: Rubric[];
   problems: ConfigProblem[];
   pairs: Pair[];
+  /** Set when sharded: this shard, and the digest of the whole partition (see `partitionDigest`). */
+  shard?: ShardSpec & { partition: string; files: number };
 }
 
 /**
@@ -26,6 +29,8 @@ export async function prepareRun(options: {
   rubricSource?: FileSource;
   rubricsGlob: string;
   paths?: string[];
+  /** Grade only this part of the matched files (`--shard I/N`). */
+  shard?: ShardSpec;
 }): Promise<Prepared> {
   const loaded = await loadRubrics(options.rubricSource ?? options.workspace, options.rubricsGlob);
   const problems: ConfigProblem[] = [...loaded.problems];
@@ -51,7 +56,25 @@ export async function prepareRun(options: {
     if (matching.length === 0 && explicit) pairs.push({ path, rubric: null, rubricsForPath: 0 });
     for (const rubric of matching) pairs.push({ path, rubric, rubricsForPath: matching.length });
   }
-  return { rubrics: loaded.rubrics, problems, pairs };
+  if (!options.shard) return { rubrics: loaded.rubrics, problems, pairs };
+  return { rubrics: loaded.rubrics, problems, ...(await shardOf(options.workspace, pairs, options.shard)) };
+}
+
+/** This shard's pairs: a file goes whole to one shard, with every rubric that grades it. */
+async function shardOf(
+  workspace: FileSource,
+  pairs: Pair[],
+  shard: ShardSpec,
+): Promise<{ pairs: Pair[]; shard: NonNullable<Prepared["shard"]> }> {
+  const paths = [...new Set(pairs.map((p) => p.path))];
+  const files = await Promise.all(
+    paths.map(async (path) => ({ path, size: (await workspace.size?.(path)) ?? 1 })),
+  );
+  const shards = partition(files, shard.count);
+  return {
+    pairs: pairs.filter((p) => shards.get(p.path) === shard.index - 1),
+    shard: { ...shard, partition: partitionDigest(files, shard.count), files: paths.length },
+  };
 }
 
 /** Repository-relative path with forward slashes. */

@@ -22,6 +22,7 @@ import type { LinkTargets } from "../checks/checks.js";
 import { isDeterministic, withChecks } from "../checks/judge.js";
 import { linkTargetsOf } from "../checks/targets.js";
 import { loadContext, type LoadedContext } from "./context.js";
+import type { ShardSpec } from "./shard.js";
 
 export interface RunOptions {
   /** The files to grade (the workspace). */
@@ -31,6 +32,8 @@ export interface RunOptions {
   rubricsGlob: string;
   /** Files to grade; undefined grades every file a rubric matches. */
   paths?: string[];
+  /** Grade only this part of the matched files (`--shard I/N`, SPEC §12). */
+  shard?: ShardSpec;
   /** Default judge and writer, `provider:model`; a rubric's `judge`/`writer` overrides them. */
   judge: string | null;
   /**
@@ -100,10 +103,13 @@ export async function runGrade(options: RunOptions): Promise<RunResult> {
     ...(options.maxTokens === undefined ? {} : { maxTokens: options.maxTokens }),
     ...(options.maxCostUsd === undefined ? {} : { maxCostUsd: options.maxCostUsd }),
   });
-  const { rubrics, problems, pairs } = await prepareRun(options);
+  const { rubrics, problems, pairs, shard } = await prepareRun(options);
   const revisions: RunResult["revisions"] = new Map();
   const report = (files: FileReport[]): RunResult => ({
-    report: buildReport(options, startedAt, files, problems, meter, options.clock.now() - started, rubrics),
+    report: {
+      ...buildReport(options, startedAt, files, problems, meter, options.clock.now() - started, rubrics),
+      ...(shard ? { shard } : {}),
+    },
     rubrics,
     revisions,
   });

@@ -42,6 +42,11 @@ export function createWorkspaceSource(root: string, options: WorkspaceOptions = 
       const files = await list();
       return files.filter((file) => minimatch(file, pattern, { dot: true }));
     },
+    async size(path) {
+      if (isAbsolute(path) || path.split(/[\\/]/).includes("..")) return null;
+      const info = await lstat(join(root, path)).catch(() => null);
+      return info?.isFile() ? info.size : null;
+    },
     async read(path, readOptions = {}) {
       if (isAbsolute(path) || path.split(/[\\/]/).includes("..")) {
         throw new UnreadableFileError(path, "outside", `${path} is not a path inside the workspace`);

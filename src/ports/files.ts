@@ -10,6 +10,11 @@ export interface FileSource {
    * a special file, or one over `maxBytes`.
    */
   read(path: string, options?: { maxBytes?: number }): Promise<Uint8Array | null>;
+  /**
+   * The file's size in bytes without reading it, or null when unknown; used to balance shards. A source
+   * without it (a commit read through an API) balances shards by file count.
+   */
+  size?(path: string): Promise<number | null>;
 }
 
 /** Why a source refused to read a file. */

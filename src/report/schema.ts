@@ -244,6 +244,20 @@ export const ReportSchema = z.object({
     wall_ms: z.number().nonnegative(),
   }),
   files: z.array(FileReportSchema),
+  /**
+   * Set on a shard's report (`--shard I/N`, SPEC §12): which part it is, the digest of the whole
+   * partition (shards of one run share it) and how many files the whole run matched.
+   */
+  shard: z
+    .object({
+      index: z.number().int().positive(),
+      count: z.number().int().positive(),
+      partition: z.string(),
+      files: z.number().int().nonnegative(),
+    })
+    .optional(),
+  /** Set on a report that `merge-reports` joined: how many shard reports it was made of. */
+  merged_shards: z.number().int().positive().optional(),
   /** Every rubric a file was graded by, by path. Absent in older reports. */
   rubrics: z.record(z.string(), RubricSummarySchema).optional(),
 });

@@ -2,6 +2,7 @@ import type { Subcommand } from "../command.js";
 import { calibrateCommand } from "./calibrate.js";
 import { initCommand } from "./init.js";
 import { lintRubricCommand } from "./lint-rubric.js";
+import { mergeReportsCommand } from "./merge-reports.js";
 import { renderCommand } from "./render.js";
 import { viewCommand } from "./view.js";
 
@@ -14,4 +15,5 @@ export const SUBCOMMANDS: Record<string, Subcommand> = {
   init: initCommand,
   render: renderCommand,
   view: viewCommand,
+  "merge-reports": mergeReportsCommand,
 };

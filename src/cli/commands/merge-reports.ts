@@ -1,0 +1,83 @@
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import { z } from "zod";
+import { MergeError, mergeReports } from "../../report/merge.js";
+import { ReportSchema, type Report } from "../../report/schema.js";
+import { renderReport } from "../render.js";
+import type { Subcommand } from "../command.js";
+import { parseFlags } from "./flags.js";
+
+const HELP = `rubric-gate merge-reports REPORT... -o FILE [--json]
+
+Joins the reports of a sharded run (grade --shard I/N --report …) into the one report an unsharded
+run would have written: files in path order, totals and cost summed, the gate decided again over
+every file. Every shard must be given exactly once, all from the same run; a missing, duplicated or
+mismatched shard is an error, never a merged report that passes with files left out.
+
+Options:
+  -o, --output FILE   where to write the merged report (required)
+  --json              print the merged report to stdout instead of the summary
+
+Exit codes: 0 the merged gate passed; 1 it failed; 3 the judge could not be used on some file;
+2 usage error, or the reports cannot be merged.`;
+
+/** `rubric-gate merge-reports`: one report from a sharded run's reports (SPEC §12). */
+export const mergeReportsCommand: Subcommand = {
+  summary: "join the reports of grade --shard runs into one report; the gate is decided again",
+  async run(argv, io) {
+    const flags = parseFlags(
+      "merge-reports",
+      argv,
+      { output: { type: "string", short: "o" }, json: { type: "boolean" } },
+      z.object({ output: z.string().min(1).optional(), json: z.boolean().default(false) }),
+    );
+    if (!flags.ok) {
+      io.stderr(`rubric-gate: ${flags.message}`);
+      return 2;
+    }
+    if (flags.help) {
+      io.stdout(HELP);
+      return 0;
+    }
+    if (flags.positionals.length === 0 || flags.values.output === undefined) {
+      io.stderr(
+        "rubric-gate merge-reports: give every shard's report and -o FILE, e.g. rubric-gate merge-reports shard-*.json -o report.json",
+      );
+      return 2;
+    }
+    const named: Array<{ name: string; report: Report }> = [];
+    for (const name of flags.positionals) {
+      let document: unknown;
+      try {
+        document = JSON.parse(await readFile(resolve(io.cwd, name), "utf8"));
+      } catch (error) {
+        const why =
+          error instanceof SyntaxError ? `it is not JSON (${error.message})` : (error as Error).message;
+        io.stderr(`rubric-gate merge-reports: ${name}: ${why}`);
+        return 2;
+      }
+      const parsed = ReportSchema.safeParse(document);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        io.stderr(
+          `rubric-gate merge-reports: ${name}: not a rubric-gate report: at ${issue?.path.map(String).join(".") || "the top level"}, ${issue?.message ?? "invalid"} (give the files written by grade --shard I/N --report FILE)`,
+        );
+        return 2;
+      }
+      named.push({ name, report: parsed.data });
+    }
+    let merged: Report;
+    try {
+      merged = ReportSchema.parse(mergeReports(named));
+    } catch (error) {
+      if (!(error instanceof MergeError)) throw error;
+      io.stderr(`rubric-gate merge-reports: ${error.message}`);
+      return 2;
+    }
+    const target = resolve(io.cwd, flags.values.output);
+    await mkdir(dirname(target), { recursive: true });
+    await writeFile(target, JSON.stringify(merged, null, 2) + "\n");
+    io.stdout(flags.values.json ? JSON.stringify(merged, null, 2) : renderReport(merged));
+    return merged.gate.exit_code;
+  },
+};
