@@ -1,6 +1,7 @@
 // `grade --shard I/N` and `merge-reports` through the real OpenAI SDK against the local model server:
 // four shards of a docs tree, merged, equal the unsharded run in files, results, verdicts and totals;
 // a missing shard makes the merge fail with a clear error.
+import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Report } from "../../src/report/schema.js";
 import { startModelServer, type ModelServer } from "../support/model-server.js";
@@ -46,7 +47,7 @@ beforeAll(async () => {
   );
   const ws = await makeWorkspace(files);
   root = ws.root;
-  cleanup = ws.cleanup;
+  cleanup = () => ws.cleanup();
 });
 afterAll(async () => {
   await server.close();
@@ -54,10 +55,7 @@ afterAll(async () => {
 });
 
 const env = () => ({ OPENAI_API_KEY: "test-key", OPENAI_BASE_URL: server.openaiBaseURL });
-const read = async (name: string) => {
-  const { readFile } = await import("node:fs/promises");
-  return JSON.parse(await readFile(`${root}/${name}`, "utf8")) as Report;
-};
+const read = async (name: string) => JSON.parse(await readFile(`${root}/${name}`, "utf8")) as Report;
 /** What must not depend on sharding: each file's rubric, result, scores and verdicts. */
 const essence = (report: Report) =>
   report.files.map((f) => ({
