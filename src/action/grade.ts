@@ -48,6 +48,7 @@ export async function grade(ctx: ActionContext, target: Target): Promise<RunResu
     rubricSource: target.rubricSource,
     rubricsGlob: inputs.rubrics,
     ...(target.paths ? { paths: target.paths } : {}),
+    ...(inputs.shard ? { shard: inputs.shard } : {}),
     judge: inputs.judge?.[0] ?? null,
     judges: inputs.judge ?? [],
     judgeSamples: inputs["judge-samples"],

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseShard } from "../engine/shard.js";
 import { IMAGES_MODES } from "../ports/models.js";
 import { modelSpec, positiveNumber, wholeNumber } from "../util/string-schemas.js";
 
@@ -36,6 +37,22 @@ const InputsSchema = z.object({
   "cache-dir": z.string().optional(),
   "fork-pull-requests": z.enum(["skip", "grade"], { message: "expected skip or grade" }).default("skip"),
   "fork-max-cost": positiveNumber.default(1),
+  // A matrix job grades its part and only writes its report; a final job publishes them (SPEC §12).
+  shard: z
+    .string()
+    .transform((text, ctx) => {
+      const shard = parseShard(text);
+      if (!shard) {
+        ctx.addIssue({
+          code: "custom",
+          message: "expected I/N with 1 <= I <= N <= 256, e.g. 2/4",
+        });
+        return z.NEVER;
+      }
+      return shard;
+    })
+    .optional(),
+  "merge-reports": z.string().default(""),
 });
 export type Inputs = z.infer<typeof InputsSchema>;
 export const INPUT_NAMES = Object.keys(InputsSchema.shape) as (keyof Inputs)[];
@@ -52,7 +69,25 @@ export function readInputs(getInput: (name: string) => string): Inputs {
     const value = getInput(name).trim();
     if (value !== "") raw[name] = value;
   }
-  const parsed = InputsSchema.safeParse(raw);
+  const parsed = InputsSchema.superRefine((inputs, ctx) => {
+    // Revisions from several jobs would race each other; a sharded run reports only.
+    for (const mode of ["shard", "merge-reports"] as const) {
+      if (inputs[mode] !== undefined && inputs[mode] !== "" && inputs.revise !== "off") {
+        ctx.addIssue({
+          code: "custom",
+          path: [mode],
+          message: `a sharded run grades and reports only; set revise: off (it is ${inputs.revise})`,
+        });
+      }
+    }
+    if (inputs.shard && inputs["merge-reports"] !== "") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["merge-reports"],
+        message: "give shard to the matrix jobs and merge-reports to the final job, not both to one",
+      });
+    }
+  }).safeParse(raw);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? "");
@@ -63,6 +98,11 @@ export function readInputs(getInput: (name: string) => string): Inputs {
     throw new InputError(problems.join("; "));
   }
   return parsed.data;
+}
+
+/** The `merge-reports` input as a list of globs of shard reports. */
+export function reportGlobs(inputs: Inputs): string[] {
+  return splitList(inputs["merge-reports"]);
 }
 
 /** The `paths` input as a list of globs (one per line, or comma-separated). */

@@ -19,6 +19,11 @@ export function skipReason(
   inputs: Inputs,
   env: Record<string, string | undefined>,
 ): string | null {
+  return forkSkipReason(event, inputs) ?? judgeSkipReason(inputs, env);
+}
+
+/** Why a fork's pull request is not graded here; null when it is not a fork's, or may be graded. */
+export function forkSkipReason(event: RunEvent, inputs: Inputs): string | null {
   if (event.kind === "pull_request" && event.isFork) {
     if (inputs["fork-pull-requests"] !== "grade") {
       return (
@@ -36,6 +41,11 @@ export function skipReason(
       );
     }
   }
+  return null;
+}
+
+/** Why no judge can be used here (none configured, no key); null when one can. */
+export function judgeSkipReason(inputs: Inputs, env: Record<string, string | undefined>): string | null {
   if (!inputs.judge) {
     return "No judge is configured. Set the `judge` input, e.g. `judge: openai:gpt-4.1` with `openai-api-key: ${{ secrets.OPENAI_API_KEY }}`.";
   }

@@ -7,6 +7,7 @@ import { log } from "./log.js";
 import { skipReason } from "./preflight.js";
 import { publishSkip, setOutputs } from "./publish.js";
 import { publishResults } from "./results.js";
+import { gradeShard, publishMerged } from "./shards.js";
 import { chooseTarget } from "./target.js";
 
 /**
@@ -22,6 +23,11 @@ export async function run(): Promise<void> {
       setOutputs("skipped", "neutral", null, null);
       return;
     }
+    // A sharded run (SPEC §12): matrix jobs grade and write reports; the final job publishes.
+    if (ctx.inputs.shard) {
+      await phase("shard", () => gradeShard(ctx));
+      return;
+    }
     const handle = await phase("check run", () =>
       checks.start(ctx.api, {
         repo: ctx.repo,
@@ -30,6 +36,11 @@ export async function run(): Promise<void> {
         detailsUrl: ctx.runUrl,
       }),
     );
+    if (ctx.inputs["merge-reports"] !== "") {
+      const failed = await phase("merging the shards' reports", () => publishMerged(ctx, checks, handle));
+      if (failed !== null) log.failed(failed);
+      return;
+    }
     const skip = skipReason(ctx.event, ctx.inputs, ctx.env);
     if (skip) {
       await checks.complete(handle, (h) => publishSkip(ctx.api, h, skip));
