@@ -36,6 +36,10 @@ Options for grade:
                           are not sent again (e.g. .rubric-gate/cache; default off)
   --shard I/N             grade only part I of N of the matched files (size-balanced, the same files
                           for the same tree); join the shards' reports with merge-reports
+  --batch                 send the model calls through the providers' batch APIs (OpenAI Batch,
+                          Anthropic Message Batches) at half price; results within 24 h, most within
+                          an hour; a stopped run resumes when run again
+  --batch-state FILE      where --batch keeps its batch ids (default .rubric-gate/batch-state.json)
   --journal FILE          append one JSON line per file, iteration and criterion to FILE
                           (schema/journal.schema.json)
   --mlflow URI            log the run to an MLflow tracking server (default $MLFLOW_TRACKING_URI;
@@ -83,6 +87,8 @@ const GradeFlags = z.object({
       return shard;
     })
     .optional(),
+  batch: z.boolean().default(false),
+  "batch-state": z.string().min(1).optional(),
   journal: z.string().min(1).optional(),
   mlflow: z.string().min(1).optional(),
 });
@@ -135,6 +141,8 @@ export function parseCommand(argv: string[], env: Record<string, string | undefi
         prices: { type: "string" },
         cache: { type: "string" },
         shard: { type: "string" },
+        batch: { type: "boolean" },
+        "batch-state": { type: "string" },
         journal: { type: "string" },
         mlflow: { type: "string" },
         help: { type: "boolean", short: "h" },

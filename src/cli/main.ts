@@ -1,5 +1,5 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
-import { dirname, resolve } from "node:path";
+import { dirname, relative, resolve } from "node:path";
 import { planRun } from "../engine/plan.js";
 import { WriteRefusedError, type FileSink } from "../ports/files.js";
 import { runGrade } from "../engine/run.js";
@@ -8,7 +8,8 @@ import { createWorkspaceSink, createWorkspaceSource } from "../fs/workspace.js";
 import type { VerdictStore } from "../judge/cache.js";
 import { keyProblem } from "../providers/factory.js";
 import { createModels } from "../providers/models.js";
-import { parsePriceOverrides, type PriceTable } from "../engine/pricing.js";
+import { batchPrices, parsePriceOverrides, type PriceTable } from "../engine/pricing.js";
+import { BatchState } from "../providers/batch.js";
 import { systemClock } from "../providers/retry.js";
 import { ReportSchema } from "../report/schema.js";
 import { checkRubricGlobs, loadRubrics } from "../rubric/load.js";
@@ -110,7 +111,7 @@ async function dryRun(
     judges: flags.judges,
     judgeSamples: flags["judge-samples"],
     maxFileBytes: flags["max-file-bytes"],
-    ...(prices ? { prices } : {}),
+    ...(flags.batch ? { prices: batchPrices(prices) } : prices ? { prices } : {}),
     keyProblem: (spec) => keyProblem(spec, io.env, "judge"),
   });
   if (plan.problems.length) {
@@ -161,6 +162,17 @@ async function grade(
       return 2;
     }
   }
+  let batchState: BatchState | undefined;
+  if (flags.batch) {
+    const statePath = flags["batch-state"] ?? ".rubric-gate/batch-state.json";
+    batchState = new BatchState(resolve(io.cwd, statePath));
+    try {
+      await batchState.ready();
+    } catch (error) {
+      io.stderr(`rubric-gate: --batch-state ${statePath}: ${(error as Error).message}`);
+      return 2;
+    }
+  }
   // Each graded file's versions, kept only for the MLflow export's artifacts.
   const versions = new Map<string, (string | null)[]>();
   let cacheWarned = false;
@@ -173,6 +185,24 @@ async function grade(
     images: flags.images,
     clock,
     ...(deadline === undefined ? {} : { deadline }),
+    ...(batchState
+      ? {
+          batch: {
+            state: batchState,
+            options: {
+              clock,
+              ...(deadline === undefined ? {} : { deadline }),
+              quietMs: envMs(io.env.RUBRIC_GATE_BATCH_QUIET_MS, 500),
+              firstPollMs: envMs(io.env.RUBRIC_GATE_BATCH_POLL_MS, 2_000),
+              onSubmit: (id: string, requests: number) => {
+                io.stderr(
+                  `rubric-gate: submitted batch ${id} (${requests} request${requests === 1 ? "" : "s"}); polling it`,
+                );
+              },
+            },
+          },
+        }
+      : {}),
   });
   let done = 0;
   let total = 0;
@@ -195,12 +225,13 @@ async function grade(
     reviseOffReason: "revision is off (pass --revise to run the outcome loop)",
     ...(flags.revise ? { sink: sayingRefusals(createWorkspaceSink(io.cwd), io) } : {}),
     ...(flags["max-iterations"] === undefined ? {} : { maxIterations: flags["max-iterations"] }),
-    concurrency: flags.concurrency,
+    // A batch round holds every file's call at once: all files are graded side by side.
+    concurrency: flags.batch ? Number.MAX_SAFE_INTEGER : flags.concurrency,
     maxFileBytes: flags["max-file-bytes"],
     ...(deadline === undefined ? {} : { deadline }),
     ...(flags["max-tokens"] === undefined ? {} : { maxTokens: flags["max-tokens"] }),
     ...(flags["max-cost"] === undefined ? {} : { maxCostUsd: flags["max-cost"] }),
-    ...(prices ? { prices } : {}),
+    ...(flags.batch ? { prices: batchPrices(prices) } : prices ? { prices } : {}),
     ...(verdictStore
       ? {
           verdictStore,
@@ -233,6 +264,13 @@ async function grade(
   });
   // The report is a contract: never write one that does not validate.
   ReportSchema.parse(report);
+  if (batchState) {
+    const { kept } = await batchState.finish();
+    if (kept > 0)
+      io.stderr(
+        `rubric-gate: ${kept} batch(es) not collected yet are kept in ${relative(io.cwd, batchState.path) || batchState.path}: run the same command again to collect them without paying twice`,
+      );
+  }
   if (flags.report) {
     const target = resolve(io.cwd, flags.report);
     await mkdir(dirname(target), { recursive: true });
@@ -269,6 +307,12 @@ async function grade(
   }
   // The exit code is the gate's: decided once, with what was printed and what the report says.
   return report.gate.exit_code;
+}
+
+/** A duration in milliseconds from the environment (a tuning knob), or the default. */
+function envMs(value: string | undefined, fallback: number): number {
+  const ms = Number(value);
+  return value !== undefined && value.trim() !== "" && Number.isFinite(ms) && ms >= 0 ? ms : fallback;
 }
 
 /** Tells the user why a revision was not written back (the report then says `written: false`). */

@@ -48,6 +48,24 @@ export const PRICES: PriceTable = {
   "claude-3-5-haiku": price(0.8, 0.08, 4),
 };
 
+/** What the providers' batch APIs charge: half the list price (OpenAI Batch, Anthropic Message Batches). */
+export const BATCH_DISCOUNT = 0.5;
+
+/**
+ * The price table of a batch run: every built-in price and override at `BATCH_DISCOUNT`, as one table
+ * (the longest prefix across both wins).
+ */
+export function batchPrices(overrides?: PriceTable): PriceTable {
+  const scaled = (table: PriceTable): Record<string, Price> =>
+    Object.fromEntries(
+      Object.entries(table).map(([prefix, p]) => [
+        prefix,
+        price(p.input * BATCH_DISCOUNT, p.cachedInput * BATCH_DISCOUNT, p.output * BATCH_DISCOUNT),
+      ]),
+    );
+  return { ...scaled(PRICES), ...scaled(overrides ?? {}) };
+}
+
 /** The price of a model: the longest matching prefix in `overrides`, else in the built-in table; null when unknown. */
 export function priceFor(model: string, overrides?: PriceTable): Price | null {
   const name = model.trim().toLowerCase();

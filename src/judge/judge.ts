@@ -130,6 +130,7 @@ export function createJudge(options: JudgeOptions): Judge {
             schemaDescription: "Per-criterion verdicts on the artifact.",
             schema,
             cacheKey,
+            nonce,
             ...(tools ? { tools } : {}),
             // A truncated first answer gets twice the room on its corrective retry.
             maxOutputTokens: truncated ? Math.min(64_000, maxOutputTokens * 2) : maxOutputTokens,

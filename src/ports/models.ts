@@ -33,6 +33,11 @@ export interface StructuredRequest {
    * so a provider that routes by it can serve the prefix from its cache: OpenAI's `prompt_cache_key`.
    */
   cacheKey?: string;
+  /**
+   * The per-call nonce of the data delimiters, when the request has one. A batch names its requests by
+   * their content without it (SPEC §12), so the same request in a resumed run finds the batch it went in.
+   */
+  nonce?: string;
   /** Cancels the call (run budget, user interrupt). */
   signal?: AbortSignal;
   /**

@@ -1,5 +1,7 @@
 import Anthropic, { APIConnectionError, APIConnectionTimeoutError, APIError } from "@anthropic-ai/sdk";
 import { findJsonObjects } from "./prompt-json.js";
+import { Batcher, type BatchSettings } from "./batch.js";
+import { anthropicBatches } from "./batch-backends.js";
 import { addUsage, checkTurns } from "./tool-loop.js";
 import {
   classifyStatus,
@@ -34,6 +36,8 @@ export interface AnthropicClientOptions {
   /** Per HTTP attempt. Default 120 s. */
   timeoutMs?: number;
   retry: RetryPolicy;
+  /** Send the calls (tool loops excepted) through Message Batches (`--batch`, SPEC §12). */
+  batch?: BatchSettings;
 }
 
 /** A `ModelClient` over the Messages API: the answer schema is one tool, and the model is forced to call it. */
@@ -49,6 +53,10 @@ export function createAnthropicClient(opts: AnthropicClientOptions): ModelClient
     timeout: timeoutMs,
   });
 
+  const batcher = opts.batch
+    ? new Batcher<MessageParams, Message>(id, anthropicBatches(sdk), opts.batch.state, opts.batch.options)
+    : undefined;
+
   async function complete(request: StructuredRequest): Promise<ModelAnswer> {
     const params = buildParams(model, request);
     const { clock } = opts.retry;
@@ -57,6 +65,16 @@ export function createAnthropicClient(opts: AnthropicClientOptions): ModelClient
     let prior: Usage = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0 };
     const messages = [...params.messages];
     try {
+      // The same request the online call sends, as one entry of a batch (a tool loop stays online).
+      if (batcher && !request.tools) {
+        const message = await batcher.request(params, request.signal, request.nonce);
+        return toAnswer(
+          message,
+          request.schemaName,
+          { latencyMs: clock.now() - started, attempts: 1 },
+          prior,
+        );
+      }
       // With tools, the model may call them before it calls the answer tool: each call's output goes
       // back as a `tool_result`, until it answers (the tool runner ends the loop at its bounds).
       for (let turn = 0; ; turn++) {

@@ -1,3 +1,4 @@
+import type { BatchSettings } from "./batch.js";
 import { createAnthropicClient } from "./anthropic.js";
 import { createOpenAIClient, type JsonMode } from "./openai.js";
 import type { EndpointHealth } from "./health.js";
@@ -57,6 +58,8 @@ export interface ModelClientSettings {
    * not for OpenAI-compatible servers, many of whose models take no images; `on` or `off` for all.
    */
   images?: ImagesMode;
+  /** `--batch`: calls go through the provider's batch API (OpenAI and Anthropic; SPEC §12). */
+  batch?: BatchSettings;
 }
 
 /** Whether a model of `provider` is sent pictures under `mode`. */
@@ -109,6 +112,8 @@ export function createModelClient(spec: string, settings: ModelClientSettings): 
         timeoutMs,
         jsonMode,
         retry: limited(baseURL),
+        // OpenAI-compatible servers have no batch API: their calls stay online.
+        ...(settings.batch && provider === "openai" ? { batch: settings.batch } : {}),
       });
       return guarded(client, baseURL);
     }
@@ -120,6 +125,7 @@ export function createModelClient(spec: string, settings: ModelClientSettings): 
         baseURL,
         timeoutMs,
         retry: limited(baseURL),
+        ...(settings.batch ? { batch: settings.batch } : {}),
       });
       return guarded(client, baseURL);
     }

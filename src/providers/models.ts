@@ -1,4 +1,5 @@
 import type { Clock } from "../ports/clock.js";
+import type { BatchSettings } from "./batch.js";
 import { createModelClient, keyProblem } from "./factory.js";
 import { EndpointHealth } from "./health.js";
 import type { JsonMode } from "./openai.js";
@@ -16,6 +17,8 @@ export interface ModelsOptions {
   clock: Clock;
   /** Absolute time on `clock` when the run's time budget ends. */
   deadline?: number;
+  /** `--batch`: calls go through the providers' batch APIs, sharing this state (SPEC §12). */
+  batch?: BatchSettings;
 }
 
 /**
@@ -52,6 +55,7 @@ export function createModels(options: ModelsOptions): Models {
         rateLimits,
         health,
         ...(role ? { role } : {}),
+        ...(options.batch ? { batch: options.batch } : {}),
       }),
     keyProblem: (spec, role) => keyProblem(spec, options.env, role),
   };

@@ -1,5 +1,7 @@
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError } from "openai";
 import { findJsonObjects, systemWithJsonSchema } from "./prompt-json.js";
+import { Batcher, type BatchSettings } from "./batch.js";
+import { openaiBatches } from "./batch-backends.js";
 import { addUsage, checkTurns, parseArguments } from "./tool-loop.js";
 import {
   classifyStatus,
@@ -40,6 +42,8 @@ export interface OpenAIClientOptions {
   /** Default `schema`. */
   jsonMode?: JsonMode;
   retry: RetryPolicy;
+  /** Send the calls (tool loops excepted) through the Batch API (`--batch`, SPEC §12). */
+  batch?: BatchSettings;
 }
 
 /** A `ModelClient` over Chat Completions, for OpenAI and OpenAI-compatible servers (Ollama, vLLM, …). */
@@ -67,6 +71,10 @@ export function createOpenAIClient(opts: OpenAIClientOptions): ModelClient {
     throw new ModelError("auth", `${id}: ${message}`, undefined, { cause: error });
   }
 
+  const batcher = opts.batch
+    ? new Batcher<ChatParams, ChatCompletion>(id, openaiBatches(sdk), opts.batch.state, opts.batch.options)
+    : undefined;
+
   async function complete(request: StructuredRequest): Promise<ModelAnswer> {
     const params = buildParams(request);
     const { clock } = opts.retry;
@@ -75,6 +83,11 @@ export function createOpenAIClient(opts: OpenAIClientOptions): ModelClient {
     let prior: Usage = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0 };
     const messages = [...params.messages];
     try {
+      // The same request the online call sends, as one line of a batch (a tool loop stays online).
+      if (batcher && !request.tools) {
+        const completion = await batcher.request(params, request.signal, request.nonce);
+        return toAnswer(completion, { latencyMs: clock.now() - started, attempts: 1 }, prior);
+      }
       // With tools, the model may call them first: each call's output goes back as a `tool` message,
       // until it answers (the tool runner ends the loop at its bounds).
       for (let turn = 0; ; turn++) {

@@ -113,6 +113,7 @@ export function createWriter(options: WriterOptions): Writer {
           schemaName: WRITER_SCHEMA_NAME,
           schemaDescription: "Edits to the artifact.",
           schema: WRITER_SCHEMA,
+          nonce,
           maxOutputTokens:
             options.maxOutputTokens ??
             Math.min(32_000, 2_048 + Math.ceil(request.artifact.content.length / 2)),

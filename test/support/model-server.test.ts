@@ -22,7 +22,7 @@ describe("model server", () => {
     const openai = await post("/v1/responses", openaiHeaders, {});
     expect(openai.status).toBe(404);
     expect(await openai.json()).toMatchObject({ error: { type: "invalid_request_error", code: null } });
-    const anthropic = await post("/v1/messages/batches", anthropicHeaders, {});
+    const anthropic = await post("/v1/messages/count_tokens", anthropicHeaders, {});
     expect(anthropic.status).toBe(404);
     expect(anthropic.headers.get("request-id")).toMatch(/^req_/);
     expect(await anthropic.json()).toMatchObject({ type: "error", error: { type: "not_found_error" } });

@@ -12,6 +12,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { batchRoutes, type BatchBehaviour, type StoredBatch } from "./model-batches.js";
 
 export type WireProvider = "openai" | "anthropic";
 
@@ -26,6 +27,8 @@ export interface CapturedRequest {
   body: unknown;
   /** 0-based position among all requests this server received. */
   index: number;
+  /** The batch this request came in (the batch APIs); absent for an online call. */
+  batch?: string;
 }
 
 /**
@@ -73,8 +76,12 @@ export interface ModelServer {
   openaiBaseURL: string;
   /** `url`, the Anthropic SDK's `baseURL`. */
   anthropicBaseURL: string;
-  /** Every request received, in order. */
+  /** Every request received, in order (each request of a batch too, with its `batch`). */
   requests: CapturedRequest[];
+  /** Every batch created through either provider's batch API. */
+  batches: StoredBatch[];
+  /** How batches behave: how long they take, whether they expire. */
+  batchBehaviour: BatchBehaviour;
   setHandler(handler: Handler): void;
   close(): Promise<void>;
 }
@@ -95,8 +102,21 @@ export async function startModelServer(handler: Handler = () => ({ json: {} })):
     });
   });
 
+  const batchApi = batchRoutes({
+    handler: () => current,
+    check: (captured) => (captured.provider === "openai" ? checkOpenAI(captured) : checkAnthropic(captured)),
+    wire: (captured, reply) =>
+      captured.provider === "openai" ? openaiResponse(captured, reply) : anthropicResponse(captured, reply),
+    capture: (captured) => {
+      const full = { ...captured, index: requests.length };
+      requests.push(full);
+      return full;
+    },
+  });
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const raw = await readBody(req);
+    const bytes = await readBody(req);
+    const raw = bytes.toString("utf8");
     const path = (req.url ?? "/").split("?")[0] ?? "/";
     const headers = flattenHeaders(req);
     const provider: WireProvider =
@@ -109,6 +129,12 @@ export async function startModelServer(handler: Handler = () => ({ json: {} })):
     }
     const captured: CapturedRequest = { provider, path, headers, body, index: requests.length };
     requests.push(captured);
+    const batchAnswer = await batchApi.route(req.method ?? "GET", path, bytes, headers, url);
+    if (batchAnswer) {
+      res.writeHead(batchAnswer.status, { "content-type": batchAnswer.contentType ?? "application/json" });
+      res.end(typeof batchAnswer.body === "string" ? batchAnswer.body : JSON.stringify(batchAnswer.body));
+      return;
+    }
 
     const known =
       req.method === "POST" &&
@@ -167,6 +193,8 @@ export async function startModelServer(handler: Handler = () => ({ json: {} })):
     openaiBaseURL: `${url}/v1`,
     anthropicBaseURL: url,
     requests,
+    batches: batchApi.batches,
+    batchBehaviour: batchApi.behaviour,
     setHandler(next) {
       current = next;
     },
@@ -629,10 +657,10 @@ function flattenHeaders(req: IncomingMessage): Record<string, string> {
   return out;
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
+async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString("utf8");
+  return Buffer.concat(chunks);
 }
 
 /** The pictures a request carried as image inputs, in either wire format: media type and bytes. */

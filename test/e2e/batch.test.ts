@@ -1,0 +1,218 @@
+// `grade --batch` through the real SDKs against the local model server's batch endpoints (OpenAI
+// files + batches, Anthropic Message Batches, in their wire formats): the same verdicts as the online
+// run at half the estimated cost; a run killed mid-way and run again submits nothing twice; expired
+// and errored requests make their files grader_error.
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { Report } from "../../src/report/schema.js";
+import { startModelServer, type ModelServer } from "../support/model-server.js";
+import { artifactOf, contains, isJudgeRequest, scripted, verdictsFor } from "../support/scripted.js";
+import { cli, makeWorkspace } from "../support/workspace.js";
+
+const RUBRIC = `---
+files:
+  - docs/**/*.md
+description: A page of the docs.
+---
+
+- Has an Install section. {#install}
+- Shows a usage example. {#usage}
+`;
+const RULES = { install: contains("## Install"), usage: contains("Usage:") };
+
+let server: ModelServer;
+beforeAll(async () => {
+  server = await startModelServer(scripted({ judge: RULES }));
+});
+afterAll(async () => {
+  await server.close();
+});
+beforeEach(() => {
+  server.setHandler(scripted({ judge: RULES }));
+  server.requests.length = 0;
+  server.batches.length = 0;
+  Object.assign(server.batchBehaviour, { pollsUntilDone: 1, expire: false, ranBeforeExpiry: 0 });
+});
+
+const PROVIDERS = [
+  { name: "openai", judge: "openai:gpt-4.1" },
+  { name: "anthropic", judge: "anthropic:claude-sonnet-4-6" },
+] as const;
+
+const env = (): Record<string, string> => ({
+  OPENAI_API_KEY: "test-key",
+  OPENAI_BASE_URL: server.openaiBaseURL,
+  ANTHROPIC_API_KEY: "test-key",
+  ANTHROPIC_BASE_URL: server.anthropicBaseURL,
+  RUBRIC_GATE_BATCH_POLL_MS: "40",
+  RUBRIC_GATE_BATCH_QUIET_MS: "150",
+});
+
+async function tree(count: number) {
+  const files: Record<string, string> = { "rubrics/docs.md": RUBRIC };
+  for (let i = 0; i < count; i++) {
+    files[`docs/${i % 10}/page-${i}.md`] =
+      `# Page ${i}\n\n${i % 3 ? "## Install\n\nnpm i tool\n\n" : ""}${i % 4 ? "Usage: \`tool run\`\n" : ""}`;
+  }
+  return makeWorkspace(files);
+}
+
+const essence = (report: Report) =>
+  report.files.map((f) => ({
+    path: f.path,
+    result: f.result,
+    verdicts: f.iterations.map((i) =>
+      Object.entries(i.verdicts).map(([id, v]) => [id, v.verdict, v.evidence, v.location]),
+    ),
+  }));
+
+describe.each(PROVIDERS)("--batch through the $name SDK", ({ judge }) => {
+  it("200 files end with the online run's verdicts, in one batch, at half the estimated cost", async () => {
+    const ws = await tree(200);
+    try {
+      const online = await cli(["grade", "--judge", judge, "--report", "online.json"], ws.root, env());
+      expect(online.code, online.stderr).toBe(1);
+      const onlineCalls = server.requests.filter((r) => !r.batch && isJudgeRequest(r)).length;
+      expect(onlineCalls).toBe(200);
+      server.requests.length = 0;
+
+      const batch = await cli(
+        ["grade", "--judge", judge, "--batch", "--report", "batch.json"],
+        ws.root,
+        env(),
+      );
+      expect(batch.code, batch.stderr).toBe(1);
+      expect(batch.stderr).toMatch(/submitted batch \S+ \(200 requests\); polling it/);
+      const a = JSON.parse(await ws.read("online.json")) as Report;
+      const b = JSON.parse(await ws.read("batch.json")) as Report;
+      expect(essence(b)).toEqual(essence(a));
+      expect(b.gate).toEqual(a.gate);
+      // No online call: every judge request went in the one batch.
+      expect(server.requests.filter((r) => !r.batch && isJudgeRequest(r))).toHaveLength(0);
+      expect(server.batches).toHaveLength(1);
+      expect(server.batches[0]?.customIds).toHaveLength(200);
+      expect(b.totals.input_tokens).toBe(a.totals.input_tokens);
+      expect(b.totals.cost_usd!).toBeCloseTo(a.totals.cost_usd! / 2, 9);
+      // Collected in full: the state file is gone.
+      expect(existsSync(join(ws.root, ".rubric-gate/batch-state.json"))).toBe(false);
+    } finally {
+      await ws.cleanup();
+    }
+  }, 120_000);
+
+  it("expired and errored requests make their files grader_error, never a pass", async () => {
+    const ws = await tree(6);
+    try {
+      server.setHandler((req) => {
+        if (isJudgeRequest(req) && artifactOf(req).includes("Page 5"))
+          return { status: 400, error: { message: "this request is malformed" } };
+        return { json: verdictsFor(["install", "usage"], artifactOf(req), RULES) };
+      });
+      const errored = await cli(["grade", "--judge", judge, "--batch", "--report", "e.json"], ws.root, env());
+      expect(errored.code).toBe(3);
+      const withError = JSON.parse(await ws.read("e.json")) as Report;
+      expect(withError.files.filter((f) => f.result === "grader_error").map((f) => f.path)).toEqual([
+        "docs/5/page-5.md",
+      ]);
+      expect(withError.files.find((f) => f.path === "docs/5/page-5.md")?.reason).toMatch(/malformed/);
+
+      server.setHandler(scripted({ judge: RULES }));
+      Object.assign(server.batchBehaviour, { expire: true, ranBeforeExpiry: 4 });
+      const run = await cli(["grade", "--judge", judge, "--batch", "--report", "r.json"], ws.root, env());
+      expect(run.code).toBe(3);
+      const report = JSON.parse(await ws.read("r.json")) as Report;
+      const errors = report.files.filter((f) => f.result === "grader_error");
+      expect(errors).toHaveLength(2);
+      for (const f of errors) expect(f.reason).toMatch(/expired before this request ran/);
+      expect(report.files.filter((f) => f.result !== "grader_error")).toHaveLength(4);
+      expect(report.gate.status).toBe("error");
+    } finally {
+      await ws.cleanup();
+    }
+  }, 60_000);
+});
+
+describe("--batch resumes", () => {
+  it("a run killed while its batch runs, run again, collects it and submits nothing twice", async () => {
+    const ws = await tree(30);
+    try {
+      server.batchBehaviour.pollsUntilDone = 1_000_000;
+      const child = spawn(
+        process.execPath,
+        // The committed bundle, as users run it.
+        [
+          join(process.cwd(), "dist/cli/index.js"),
+          "grade",
+          "--judge",
+          "anthropic:claude-sonnet-4-6",
+          "--batch",
+        ],
+        { cwd: ws.root, env: { ...process.env, ...env() }, stdio: "ignore" },
+      );
+      const statePath = join(ws.root, ".rubric-gate/batch-state.json");
+      for (let i = 0; i < 400 && !(server.batches.length > 0 && existsSync(statePath)); i++) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(server.batches).toHaveLength(1);
+      // Let the state file be written, then kill the process without warning.
+      await new Promise((r) => setTimeout(r, 200));
+      child.kill("SIGKILL");
+      await new Promise((r) => child.once("exit", r));
+      const state = JSON.parse(await readFile(statePath, "utf8")) as {
+        batches: Array<{ id: string; custom_ids: string[] }>;
+      };
+      expect(state.batches.map((b) => b.id)).toEqual([server.batches[0]?.id]);
+      expect(state.batches[0]?.custom_ids).toHaveLength(30);
+
+      server.batchBehaviour.pollsUntilDone = 1;
+      const again = await cli(
+        ["grade", "--judge", "anthropic:claude-sonnet-4-6", "--batch", "--report", "r.json"],
+        ws.root,
+        env(),
+      );
+      expect(again.code, again.stderr).toBe(1);
+      expect(server.batches).toHaveLength(1);
+      expect(server.requests.filter((r) => r.path === "/v1/messages/batches")).toHaveLength(1);
+      expect(again.stderr).not.toContain("submitted batch");
+      const report = JSON.parse(await ws.read("r.json")) as Report;
+      expect(report.files.filter((f) => f.result === "grader_error")).toHaveLength(0);
+      expect(report.files).toHaveLength(30);
+      expect(existsSync(statePath)).toBe(false);
+    } finally {
+      await ws.cleanup();
+    }
+  }, 60_000);
+
+  it("a time budget that ends before the batch does interrupts the files and keeps the state for the next run", async () => {
+    const ws = await tree(5);
+    try {
+      server.batchBehaviour.pollsUntilDone = 1_000_000;
+      const first = await cli(
+        ["grade", "--judge", "openai:gpt-4.1", "--batch", "--budget-seconds", "1", "--report", "r.json"],
+        ws.root,
+        env(),
+      );
+      expect(first.code).toBe(1);
+      expect(first.stderr).toContain(
+        "1 batch(es) not collected yet are kept in .rubric-gate/batch-state.json",
+      );
+      const report = JSON.parse(await ws.read("r.json")) as Report;
+      expect(report.files.every((f) => f.result === "interrupted")).toBe(true);
+      server.batchBehaviour.pollsUntilDone = 1;
+      const second = await cli(
+        ["grade", "--judge", "openai:gpt-4.1", "--batch", "--report", "r.json"],
+        ws.root,
+        env(),
+      );
+      expect(second.code, second.stderr).toBe(1);
+      expect(server.batches).toHaveLength(1);
+      const done = JSON.parse(await ws.read("r.json")) as Report;
+      expect(done.files.every((f) => f.result !== "interrupted")).toBe(true);
+    } finally {
+      await ws.cleanup();
+    }
+  }, 60_000);
+});
