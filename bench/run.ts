@@ -31,6 +31,7 @@ import { scripted } from "../test/support/scripted.js";
 import { checksCost, promptSize } from "./prompt-size.js";
 import { renderBench, renderTable } from "./render.js";
 import { RULES, writeTree } from "./tree.js";
+import { scaleBench, scaleTable } from "./scale.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const BUNDLE = join(ROOT, "dist/cli/index.js");
@@ -292,6 +293,10 @@ async function main(): Promise<void> {
       "render-sizes": { type: "string", default: "10240,1048576,10485760" },
       "render-only": { type: "boolean", default: false },
       "checks-only": { type: "boolean", default: false },
+      "scale-only": { type: "boolean", default: false },
+      "scale-files": { type: "string", default: "10000" },
+      "batch-files": { type: "string", default: "1000,10000" },
+      "scale-latency-ms": { type: "string", default: "20" },
     },
   });
   const latencyMs = Number(values["latency-ms"]);
@@ -303,6 +308,22 @@ async function main(): Promise<void> {
   const renderSizes = values["render-sizes"].split(",").map(Number);
   if (values["checks-only"]) {
     for (const c of await checksCost(BUNDLE)) console.log(JSON.stringify(c));
+    return;
+  }
+  if (values["scale-only"]) {
+    const server = await startServerProcess(Number(values["scale-latency-ms"]));
+    try {
+      const result = await scaleBench({
+        bundle: BUNDLE,
+        serverUrl: server.url,
+        shardFiles: Number(values["scale-files"]),
+        batchFiles: values["batch-files"].split(",").map(Number),
+        concurrency,
+      });
+      console.log(scaleTable(result));
+    } finally {
+      await server.close();
+    }
     return;
   }
   if (values["render-only"]) {

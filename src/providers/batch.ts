@@ -260,7 +260,8 @@ export class Batcher<P, R> {
             "deadline",
             `${this.client}: batch ${id} had not ended when the time budget ran out; run the same command again to collect it (it is in ${this.state.path})`,
           ),
-        })); return;
+        }));
+        return;
       }
       await this.sleep(wait);
       wait = Math.min(wait * 1.5, maxWait);
@@ -273,7 +274,8 @@ export class Batcher<P, R> {
         if (++failures < 5) continue;
         this.settleBatch(id, () => ({
           error: new ModelError("connection", `${this.client}: polling batch ${id} failed: ${String(error)}`),
-        })); return;
+        }));
+        return;
       }
       if (status.state === "running") continue;
       if (status.state === "failed") {
@@ -281,7 +283,8 @@ export class Batcher<P, R> {
         await this.state.forget(id);
         this.settleIds(id, customIds, () => ({
           error: new ModelError("bad_request", `${this.client}: batch ${id} failed: ${status.message}`),
-        })); return;
+        }));
+        return;
       }
       let outcomes: Array<BatchOutcome<R>>;
       try {
@@ -292,7 +295,8 @@ export class Batcher<P, R> {
             "connection",
             `${this.client}: reading batch ${id}'s results failed: ${String(error)}`,
           ),
-        })); return;
+        }));
+        return;
       }
       this.state.collect(id);
       const byId = new Map(outcomes.map((o) => [o.customId, o]));
@@ -306,7 +310,8 @@ export class Batcher<P, R> {
             ),
           };
         return outcome.ok ? { response: outcome.response } : { error: outcome.error };
-      }); return;
+      });
+      return;
     }
   }
 
