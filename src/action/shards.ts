@@ -1,7 +1,7 @@
-import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import * as core from "@actions/core";
 import { glob } from "glob";
+import { readReportFile } from "../fs/report-file.js";
 import type { CheckHandle } from "../github/checks.js";
 import { MergeError, mergeReports } from "../report/merge.js";
 import { ReportSchema, type Report } from "../report/schema.js";
@@ -74,20 +74,9 @@ export async function publishMerged(
   }
   const named: Array<{ name: string; report: Report }> = [];
   for (const name of [...new Set(files)]) {
-    let document: unknown;
-    try {
-      document = JSON.parse(await readFile(resolve(ctx.workspaceRoot, name), "utf8"));
-    } catch (error) {
-      throw new Error(`merge-reports: ${name}: ${(error as Error).message}`, { cause: error });
-    }
-    const parsed = ReportSchema.safeParse(document);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new Error(
-        `merge-reports: ${name} is not a rubric-gate report (at ${issue?.path.map(String).join(".") || "the top level"}: ${issue?.message ?? "invalid"})`,
-      );
-    }
-    named.push({ name, report: parsed.data });
+    const read = await readReportFile(resolve(ctx.workspaceRoot, name));
+    if (!read.ok) throw new Error(`merge-reports: ${name}: ${read.why}`);
+    named.push({ name, report: read.report });
   }
   let report: Report;
   try {

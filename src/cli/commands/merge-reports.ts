@@ -1,4 +1,5 @@
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
+import { readReportFile } from "../../fs/report-file.js";
 import { dirname, resolve } from "node:path";
 import { z } from "zod";
 import { MergeError, mergeReports } from "../../report/merge.js";
@@ -47,24 +48,14 @@ export const mergeReportsCommand: Subcommand = {
     }
     const named: Array<{ name: string; report: Report }> = [];
     for (const name of flags.positionals) {
-      let document: unknown;
-      try {
-        document = JSON.parse(await readFile(resolve(io.cwd, name), "utf8"));
-      } catch (error) {
-        const why =
-          error instanceof SyntaxError ? `it is not JSON (${error.message})` : (error as Error).message;
-        io.stderr(`rubric-gate merge-reports: ${name}: ${why}`);
-        return 2;
-      }
-      const parsed = ReportSchema.safeParse(document);
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0];
+      const read = await readReportFile(resolve(io.cwd, name));
+      if (!read.ok) {
         io.stderr(
-          `rubric-gate merge-reports: ${name}: not a rubric-gate report: at ${issue?.path.map(String).join(".") || "the top level"}, ${issue?.message ?? "invalid"} (give the files written by grade --shard I/N --report FILE)`,
+          `rubric-gate merge-reports: ${name}: ${read.why} (give the files written by grade --shard I/N --report FILE)`,
         );
         return 2;
       }
-      named.push({ name, report: parsed.data });
+      named.push({ name, report: read.report });
     }
     let merged: Report;
     try {
