@@ -43,6 +43,7 @@ export class BatchState {
   private loaded: Promise<void> | undefined;
   private writing: Promise<void> = Promise.resolve();
   private readonly collected = new Set<string>();
+  private readonly watched = new Set<string>();
 
   constructor(readonly path: string) {}
 
@@ -93,22 +94,40 @@ export class BatchState {
     await this.save();
   }
 
+  /** A batch this run waits for (submitted now, or found in the file for a request asked again). */
+  watch(id: string): void {
+    this.watched.add(id);
+  }
+
   /** A batch whose results this run has read. */
   collect(id: string): void {
     this.collected.add(id);
   }
 
-  /** Batches submitted (now or before) whose results this run has not read. */
+  /** Batches this run waited for and did not collect (a time budget ran out, the run stopped). */
   uncollected(): string[] {
-    return this.state.batches.filter((b) => !this.collected.has(b.id)).map((b) => b.id);
+    return this.state.batches
+      .filter((b) => this.watched.has(b.id) && !this.collected.has(b.id))
+      .map((b) => b.id);
   }
 
-  /** At the end of a run: forgets everything when every batch was collected, else keeps the file. */
+  /**
+   * At the end of a run: keeps the batches it waited for and did not collect, so the next run collects
+   * them; forgets the rest — collected ones, and those of an earlier run whose requests no file asked for
+   * again (their content changed: their results would never be used). No batch left: the file goes.
+   */
   async finish(): Promise<{ kept: number }> {
     await this.writing;
-    const open = this.uncollected().length;
-    if (open === 0) await rm(this.path, { force: true });
-    return { kept: open };
+    const open = new Set(this.uncollected());
+    if (open.size === 0) {
+      await rm(this.path, { force: true });
+      return { kept: 0 };
+    }
+    if (open.size < this.state.batches.length) {
+      this.state.batches = this.state.batches.filter((b) => open.has(b.id));
+      await this.save();
+    }
+    return { kept: open.size };
   }
 
   private save(): Promise<void> {
@@ -245,6 +264,7 @@ export class Batcher<P, R> {
   private watch(id: string): void {
     if (this.watching.has(id)) return;
     this.watching.add(id);
+    this.state.watch(id);
     void this.pollUntilEnded(id);
   }
 

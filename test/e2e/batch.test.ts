@@ -4,7 +4,7 @@
 // and errored requests make their files grader_error.
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Report } from "../../src/report/schema.js";
@@ -181,6 +181,34 @@ describe("--batch resumes", () => {
       expect(report.files.filter((f) => f.result === "grader_error")).toHaveLength(0);
       expect(report.files).toHaveLength(30);
       expect(existsSync(statePath)).toBe(false);
+    } finally {
+      await ws.cleanup();
+    }
+  }, 60_000);
+
+  it("forgets a batch of an earlier run whose requests no file asks for again", async () => {
+    const ws = await tree(3);
+    try {
+      await mkdir(join(ws.root, ".rubric-gate"));
+      await writeFile(
+        join(ws.root, ".rubric-gate/batch-state.json"),
+        JSON.stringify({
+          version: 1,
+          batches: [
+            {
+              client: "openai:gpt-4.1",
+              id: "batch_old",
+              custom_ids: ["rg-stale-1"],
+              submitted_at: "2026-12-01T00:00:00Z",
+            },
+          ],
+        }),
+      );
+      const run = await cli(["grade", "--judge", "openai:gpt-4.1", "--batch"], ws.root, env());
+      expect(run.code, run.stderr).toBe(1);
+      expect(run.stderr).not.toContain("not collected yet");
+      expect(server.requests.some((r) => r.path.includes("batch_old"))).toBe(false);
+      expect(existsSync(join(ws.root, ".rubric-gate/batch-state.json"))).toBe(false);
     } finally {
       await ws.cleanup();
     }
