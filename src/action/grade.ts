@@ -1,4 +1,6 @@
-import { resolve } from "node:path";
+import { relative, resolve } from "node:path";
+import { batchPrices } from "../engine/pricing.js";
+import { BatchState } from "../providers/batch.js";
 import { runGrade, type RunResult } from "../engine/run.js";
 import { createFileVerdictStore } from "../fs/verdict-store.js";
 import { createModels } from "../providers/models.js";
@@ -9,8 +11,11 @@ import type { ActionContext } from "./context.js";
 import { log } from "./log.js";
 import { isForkGrading, type Target } from "./target.js";
 
+/** A finished grading run, with what the summary must say of batches still running. */
+export type Graded = RunResult & { notices: string[] };
+
 /** Grades the target (and revises it when the plan says so); the report is checked against its schema. */
-export async function grade(ctx: ActionContext, target: Target): Promise<RunResult> {
+export async function grade(ctx: ActionContext, target: Target): Promise<Graded> {
   const { inputs, env, workspaceRoot } = ctx;
   const { plan } = target;
   const clock = systemClock;
@@ -18,6 +23,18 @@ export async function grade(ctx: ActionContext, target: Target): Promise<RunResu
     inputs["budget-seconds"] === undefined ? undefined : clock.now() + inputs["budget-seconds"] * 1000;
   // One rate-limit signal slows every worker, a dead endpoint is asked once; one verdict store, kept
   // between runs by actions/cache.
+  // `batch: true` (SPEC §12): the calls go through the providers' batch APIs; the state lives in the
+  // cache directory, so a scheduled run that stops waiting is collected by the next one.
+  const batchState = inputs.batch
+    ? new BatchState(resolve(workspaceRoot, inputs["cache-dir"] || ".rubric-gate", "batch-state.json"))
+    : undefined;
+  if (batchState) {
+    try {
+      await batchState.ready();
+    } catch (error) {
+      throw new Error(`input "batch": ${(error as Error).message}`, { cause: error });
+    }
+  }
   const models = createModels({
     env,
     timeoutMs: inputs["timeout-seconds"] * 1000,
@@ -25,6 +42,20 @@ export async function grade(ctx: ActionContext, target: Target): Promise<RunResu
     images: inputs.images,
     clock,
     ...(deadline === undefined ? {} : { deadline }),
+    ...(batchState
+      ? {
+          batch: {
+            state: batchState,
+            options: {
+              clock,
+              ...(deadline === undefined ? {} : { deadline }),
+              onSubmit: (id: string, requests: number) => {
+                log.info(`rubric-gate: submitted batch ${id} (${requests} requests); polling it`);
+              },
+            },
+          },
+        }
+      : {}),
   });
   // A fork's pull request spends at most `fork-max-cost` (or `max-cost`, when lower).
   const maxCost = isForkGrading(ctx)
@@ -57,7 +88,9 @@ export async function grade(ctx: ActionContext, target: Target): Promise<RunResu
     revise: plan.revise,
     ...(plan.revise ? {} : { reviseOffReason: plan.reason }),
     ...(inputs["max-iterations"] === undefined ? {} : { maxIterations: inputs["max-iterations"] }),
-    concurrency: inputs.concurrency,
+    // A batch round holds every file's call at once: all files are graded side by side.
+    concurrency: batchState ? Number.MAX_SAFE_INTEGER : inputs.concurrency,
+    ...(batchState ? { prices: batchPrices() } : {}),
     maxFileBytes: inputs["max-file-bytes"],
     ...(deadline === undefined ? {} : { deadline }),
     ...(inputs["max-tokens"] === undefined ? {} : { maxTokens: inputs["max-tokens"] }),
@@ -70,7 +103,18 @@ export async function grade(ctx: ActionContext, target: Target): Promise<RunResu
     onFile: progress,
   });
   ReportSchema.parse(outcome.report);
-  return outcome;
+  const notices: string[] = [];
+  if (batchState) {
+    const { kept } = await batchState.finish();
+    if (kept > 0) {
+      const where = relative(workspaceRoot, batchState.path);
+      notices.push(
+        `${kept} batch${kept === 1 ? " is" : "es are"} still running at the provider: the files waiting for ${kept === 1 ? "it are" : "them are"} interrupted in this run. Their ids are in ${where}; keep that directory with actions/cache, and the next run collects the results without submitting anything again.`,
+      );
+      log.info(`rubric-gate: ${notices.at(-1) ?? ""}`);
+    }
+  }
+  return { ...outcome, notices };
 }
 
 /** One log line per graded file; a reason already printed is not printed again. */

@@ -35,6 +35,7 @@ const InputsSchema = z.object({
   "max-cost": positiveNumber.optional(),
   "max-file-bytes": wholeNumber(1, 1024 * 1024 * 1024).default(256 * 1024),
   "cache-dir": z.string().optional(),
+  batch: bool.default(false),
   "fork-pull-requests": z.enum(["skip", "grade"], { message: "expected skip or grade" }).default("skip"),
   "fork-max-cost": positiveNumber.default(1),
   // A matrix job grades its part and only writes its report; a final job publishes them (SPEC §12).

@@ -37,7 +37,7 @@ export async function publishResults(
   checks: CheckRunGuard,
   handle: CheckHandle,
   target: Target,
-  { report }: RunResult,
+  { report, notices = [] }: RunResult & { notices?: string[] },
   delivery: Delivery | null,
 ): Promise<string | null> {
   const { api, event, inputs, repo, headSha } = ctx;
@@ -47,11 +47,14 @@ export async function publishResults(
   const headView = reportAt(report, new Set(), pendingReason(delivery));
   const section = (limit: number): string => (delivery ? renderRevisions(delivery, limit) : "");
   const committed = pushed !== null && plan.revise && plan.strategy === "commit";
-  const headNotices = committed
-    ? [
-        `rubric-gate committed its revision as ${pushed.sha} on ${pushed.branch}; that commit has its own check run.`,
-      ]
-    : [];
+  const headNotices = [
+    ...notices,
+    ...(committed
+      ? [
+          `rubric-gate committed its revision as ${pushed.sha} on ${pushed.branch}; that commit has its own check run.`,
+        ]
+      : []),
+  ];
   const headConclusion = await checks.complete(handle, (h) =>
     publishCheck(api, h, headView, {
       inputs,
