@@ -70,33 +70,43 @@ export async function scaleBench(options: {
   try {
     const shards: Measured[] = [];
     const tree = join(scratch, "shards");
-    await writeTree(tree, options.shardFiles);
-    process.stderr.write(`grading ${options.shardFiles} files whole…\n`);
-    const whole = await runCli(options.bundle, [...grade, "--report", "whole.json"], tree, env, preload);
-    shards.push({ label: "whole", files: options.shardFiles, ...whole });
-    for (let i = 1; i <= 4; i++) {
-      process.stderr.write(`grading shard ${i}/4…\n`);
-      const run = await runCli(
+    if (options.shardFiles > 0) {
+      await writeTree(tree, options.shardFiles);
+      process.stderr.write(`grading ${options.shardFiles} files whole…\n`);
+      const whole = await runCli(options.bundle, [...grade, "--report", "whole.json"], tree, env, preload);
+      shards.push({ label: "whole", files: options.shardFiles, ...whole });
+      for (let i = 1; i <= 4; i++) {
+        process.stderr.write(`grading shard ${i}/4…\n`);
+        const run = await runCli(
+          options.bundle,
+          [...grade, "--shard", `${i}/4`, "--report", `shard-${i}.json`],
+          tree,
+          env,
+          preload,
+        );
+        const report = JSON.parse(await readFile(join(tree, `shard-${i}.json`), "utf8")) as {
+          files: unknown[];
+        };
+        const files = report.files.length;
+        shards.push({ label: `shard ${i}/4`, files, ...run });
+      }
+      const merge = await runCli(
         options.bundle,
-        [...grade, "--shard", `${i}/4`, "--report", `shard-${i}.json`],
+        [
+          "merge-reports",
+          "shard-1.json",
+          "shard-2.json",
+          "shard-3.json",
+          "shard-4.json",
+          "-o",
+          "merged.json",
+        ],
         tree,
         env,
         preload,
       );
-      const report = JSON.parse(await readFile(join(tree, `shard-${i}.json`), "utf8")) as {
-        files: unknown[];
-      };
-      const files = report.files.length;
-      shards.push({ label: `shard ${i}/4`, files, ...run });
+      shards.push({ label: "merge-reports", files: options.shardFiles, ...merge });
     }
-    const merge = await runCli(
-      options.bundle,
-      ["merge-reports", "shard-1.json", "shard-2.json", "shard-3.json", "shard-4.json", "-o", "merged.json"],
-      tree,
-      env,
-      preload,
-    );
-    shards.push({ label: "merge-reports", files: options.shardFiles, ...merge });
 
     const batch: Measured[] = [];
     for (const files of options.batchFiles) {

@@ -20,20 +20,14 @@ export function openaiBatches(sdk: OpenAI): BatchBackend<ChatParams, ChatComplet
     // OpenAI's limit per batch (and 200 MB per input file).
     maxItems: 50_000,
     async submit(items) {
-      const jsonl = items
-        .map((item) =>
-          JSON.stringify({
-            custom_id: item.customId,
-            method: "POST",
-            url: "/v1/chat/completions",
-            body: item.params,
-          }),
-        )
-        .join("\n");
+      // One buffer per line, joined only inside the Blob: no second copy of the whole file as a string.
+      const lines = items.map((item) =>
+        Buffer.from(
+          `${JSON.stringify({ custom_id: item.customId, method: "POST", url: "/v1/chat/completions", body: item.params })}\n`,
+        ),
+      );
       const file = await sdk.files.create({
-        file: await toFile(Buffer.from(`${jsonl}\n`), "rubric-gate-batch.jsonl", {
-          type: "application/jsonl",
-        }),
+        file: await toFile(new Blob(lines, { type: "application/jsonl" }), "rubric-gate-batch.jsonl"),
         purpose: "batch",
       });
       const batch = await sdk.batches.create({
