@@ -1,6 +1,6 @@
 import { relative, resolve } from "node:path";
 import { batchPrices } from "../engine/pricing.js";
-import { BatchState } from "../providers/batch.js";
+import { BatchState, batchSettings } from "../providers/batch.js";
 import { runGrade, type RunResult } from "../engine/run.js";
 import { createFileVerdictStore } from "../fs/verdict-store.js";
 import { createModels } from "../providers/models.js";
@@ -44,16 +44,15 @@ export async function grade(ctx: ActionContext, target: Target): Promise<Graded>
     ...(deadline === undefined ? {} : { deadline }),
     ...(batchState
       ? {
-          batch: {
+          batch: batchSettings({
             state: batchState,
-            options: {
-              clock,
-              ...(deadline === undefined ? {} : { deadline }),
-              onSubmit: (id: string, requests: number) => {
-                log.info(`rubric-gate: submitted batch ${id} (${requests} requests); polling it`);
-              },
+            clock,
+            ...(deadline === undefined ? {} : { deadline }),
+            env,
+            say: (line) => {
+              log.info(`rubric-gate: ${line}`);
             },
-          },
+          }),
         }
       : {}),
   });

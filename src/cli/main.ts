@@ -9,7 +9,7 @@ import type { VerdictStore } from "../judge/cache.js";
 import { keyProblem } from "../providers/factory.js";
 import { createModels } from "../providers/models.js";
 import { batchPrices, parsePriceOverrides, type PriceTable } from "../engine/pricing.js";
-import { BatchState } from "../providers/batch.js";
+import { BatchState, batchSettings } from "../providers/batch.js";
 import { systemClock } from "../providers/retry.js";
 import { ReportSchema } from "../report/schema.js";
 import { checkRubricGlobs, loadRubrics } from "../rubric/load.js";
@@ -187,20 +187,15 @@ async function grade(
     ...(deadline === undefined ? {} : { deadline }),
     ...(batchState
       ? {
-          batch: {
+          batch: batchSettings({
             state: batchState,
-            options: {
-              clock,
-              ...(deadline === undefined ? {} : { deadline }),
-              quietMs: envMs(io.env.RUBRIC_GATE_BATCH_QUIET_MS, 500),
-              firstPollMs: envMs(io.env.RUBRIC_GATE_BATCH_POLL_MS, 2_000),
-              onSubmit: (id: string, requests: number) => {
-                io.stderr(
-                  `rubric-gate: submitted batch ${id} (${requests} request${requests === 1 ? "" : "s"}); polling it`,
-                );
-              },
+            clock,
+            ...(deadline === undefined ? {} : { deadline }),
+            env: io.env,
+            say: (line) => {
+              io.stderr(`rubric-gate: ${line}`);
             },
-          },
+          }),
         }
       : {}),
   });
@@ -307,12 +302,6 @@ async function grade(
   }
   // The exit code is the gate's: decided once, with what was printed and what the report says.
   return report.gate.exit_code;
-}
-
-/** A duration in milliseconds from the environment (a tuning knob), or the default. */
-function envMs(value: string | undefined, fallback: number): number {
-  const ms = Number(value);
-  return value !== undefined && value.trim() !== "" && Number.isFinite(ms) && ms >= 0 ? ms : fallback;
 }
 
 /** Tells the user why a revision was not written back (the report then says `written: false`). */

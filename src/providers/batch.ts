@@ -156,6 +156,36 @@ export interface BatcherOptions {
   onSubmit?: (id: string, requests: number) => void;
 }
 
+/**
+ * A run's batch settings: its state, its clock and time budget, the two tuning knobs from the
+ * environment (`RUBRIC_GATE_BATCH_POLL_MS`, first poll, default 2000; `RUBRIC_GATE_BATCH_QUIET_MS`, how
+ * long a round waits for more requests, default 500) and a line said per batch submitted.
+ */
+export function batchSettings(options: {
+  state: BatchState;
+  clock: Clock;
+  deadline?: number;
+  env: Readonly<Record<string, string | undefined>>;
+  say: (line: string) => void;
+}): BatchSettings {
+  const ms = (value: string | undefined, fallback: number): number => {
+    const n = Number(value);
+    return value !== undefined && value.trim() !== "" && Number.isFinite(n) && n >= 0 ? n : fallback;
+  };
+  return {
+    state: options.state,
+    options: {
+      clock: options.clock,
+      ...(options.deadline === undefined ? {} : { deadline: options.deadline }),
+      quietMs: ms(options.env.RUBRIC_GATE_BATCH_QUIET_MS, 500),
+      firstPollMs: ms(options.env.RUBRIC_GATE_BATCH_POLL_MS, 2_000),
+      onSubmit: (id, requests) => {
+        options.say(`submitted batch ${id} (${requests} request${requests === 1 ? "" : "s"}); polling it`);
+      },
+    },
+  };
+}
+
 /** What a client needs to batch its calls: the run's shared state and the batcher's options. */
 export interface BatchSettings {
   state: BatchState;

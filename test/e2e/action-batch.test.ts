@@ -3,17 +3,11 @@
 // the batch without submitting anything again and passes or fails on the verdicts.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Report } from "../../src/report/schema.js";
-import { runAction } from "../support/action-runner.js";
-import { startGitHubServer, type GitHubServer } from "../support/github-server.js";
-import { startModelServer, type ModelServer } from "../support/model-server.js";
+import { useActionWorld } from "../support/action-world.js";
 import { contains, scripted } from "../support/scripted.js";
-import { makeWorkspace } from "../support/workspace.js";
 
-const OWNER = "Codertocat";
-const REPO = "Hello-World";
-const SHA = "ec26c3e57ca3a959ca5aad62de7213c562f8c821";
 const RUBRIC = `---
 files:
   - docs/**/*.md
@@ -23,47 +17,33 @@ description: A user guide page.
 - Has an Install section. {#install}
 `;
 
-let github: GitHubServer | undefined;
-let models: ModelServer | undefined;
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  await github?.close();
-  await models?.close();
-  github = undefined;
-  models = undefined;
-  for (const cleanup of cleanups.splice(0)) await cleanup();
-});
+const open = useActionWorld();
 
 describe("batch: true on a schedule", () => {
   it("submits in one run, says so while it waits, and collects in the next without paying twice", async () => {
-    const ws = await makeWorkspace({
-      "rubrics/guide.md": RUBRIC,
-      "docs/a.md": "# A\n\n## Install\n",
-      "docs/b.md": "# B\n\n## Install\n",
-      "docs/c.md": "# C\n",
-    });
-    cleanups.push(() => ws.cleanup());
-    github = await startGitHubServer({ owner: OWNER, repo: REPO });
-    models = await startModelServer(scripted({ judge: { install: contains("## Install") } }));
+    const world = await open(
+      {
+        "rubrics/guide.md": RUBRIC,
+        "docs/a.md": "# A\n\n## Install\n",
+        "docs/b.md": "# B\n\n## Install\n",
+        "docs/c.md": "# C\n",
+      },
+      scripted({ judge: { install: contains("## Install") } }),
+    );
+    const { github, models, root } = world;
     models.batchBehaviour.pollsUntilDone = 1_000_000;
     const run = (budget?: string) =>
-      runAction({
-        eventName: "schedule",
-        payload: { schedule: "17 3 * * 1" },
-        repository: `${OWNER}/${REPO}`,
-        sha: SHA,
-        workspace: ws.root,
-        apiUrl: github!.url,
-        inputs: {
+      world.schedule(
+        {
           judge: "anthropic:claude-sonnet-4-6",
           "anthropic-api-key": "sk-ant-test-not-a-real-key-0000",
-          "anthropic-base-url": models!.anthropicBaseURL,
+          "anthropic-base-url": models.anthropicBaseURL,
           batch: "true",
           "cache-dir": ".rubric-gate/cache",
           ...(budget ? { "budget-seconds": budget } : {}),
         },
-        env: { RUBRIC_GATE_BATCH_POLL_MS: "50" },
-      });
+        { RUBRIC_GATE_BATCH_POLL_MS: "50" },
+      );
 
     const first = await run("4");
     expect(first.code).toBe(1);
@@ -71,7 +51,7 @@ describe("batch: true on a schedule", () => {
     expect(waiting.files.every((f) => f.result === "interrupted")).toBe(true);
     expect(first.summary).toContain("1 batch is still running at the provider");
     expect(first.summary).toContain(".rubric-gate/cache/batch-state.json");
-    expect(existsSync(join(ws.root, ".rubric-gate/cache/batch-state.json"))).toBe(true);
+    expect(existsSync(join(root, ".rubric-gate/cache/batch-state.json"))).toBe(true);
     expect(models.batches).toHaveLength(1);
 
     models.batchBehaviour.pollsUntilDone = 1;
@@ -86,7 +66,7 @@ describe("batch: true on a schedule", () => {
     expect(models.batches).toHaveLength(1);
     expect(models.requests.filter((r) => r.path === "/v1/messages/batches")).toHaveLength(1);
     expect(second.summary).not.toContain("still running at the provider");
-    expect(existsSync(join(ws.root, ".rubric-gate/cache/batch-state.json"))).toBe(false);
+    expect(existsSync(join(root, ".rubric-gate/cache/batch-state.json"))).toBe(false);
     expect(github.violations).toEqual([]);
   }, 60_000);
 });

@@ -4,17 +4,11 @@
 // left out. The GitHub stand-in checks every request against the OpenAPI description.
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Report } from "../../src/report/schema.js";
-import { runAction } from "../support/action-runner.js";
-import { startGitHubServer, type GitHubServer } from "../support/github-server.js";
-import { startModelServer, type ModelServer } from "../support/model-server.js";
+import { useActionWorld } from "../support/action-world.js";
 import { contains, scripted } from "../support/scripted.js";
-import { makeWorkspace } from "../support/workspace.js";
 
-const OWNER = "Codertocat";
-const REPO = "Hello-World";
-const SHA = "ec26c3e57ca3a959ca5aad62de7213c562f8c821";
 const RUBRIC = `---
 files:
   - docs/**/*.md
@@ -24,16 +18,7 @@ description: A user guide page.
 - Has an Install section. {#install}
 `;
 
-let github: GitHubServer | undefined;
-let models: ModelServer | undefined;
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  await github?.close();
-  await models?.close();
-  github = undefined;
-  models = undefined;
-  for (const cleanup of cleanups.splice(0)) await cleanup();
-});
+const open = useActionWorld();
 
 describe("a sharded scheduled run", () => {
   it("shard jobs post nothing; the final job posts one check and one rolling issue from the merged reports", async () => {
@@ -41,24 +26,14 @@ describe("a sharded scheduled run", () => {
     for (let i = 0; i < 9; i++)
       files[`docs/page-${i}.md`] =
         `# Page ${i}\n\n${i === 4 ? "" : "## Install\n"}${"text\n".repeat(i * 40)}`;
-    const ws = await makeWorkspace(files);
-    cleanups.push(() => ws.cleanup());
-    github = await startGitHubServer({ owner: OWNER, repo: REPO });
-    models = await startModelServer(scripted({ judge: { install: contains("## Install") } }));
+    const world = await open(files, scripted({ judge: { install: contains("## Install") } }));
+    const { github, models, root } = world;
     const run = (inputs: Record<string, string>) =>
-      runAction({
-        eventName: "schedule",
-        payload: { schedule: "17 3 * * 1" },
-        repository: `${OWNER}/${REPO}`,
-        sha: SHA,
-        workspace: ws.root,
-        apiUrl: github!.url,
-        inputs: {
-          judge: "openai:gpt-4.1",
-          "openai-api-key": "sk-test-not-a-real-key-000",
-          "openai-base-url": models!.openaiBaseURL,
-          ...inputs,
-        },
+      world.schedule({
+        judge: "openai:gpt-4.1",
+        "openai-api-key": "sk-test-not-a-real-key-000",
+        "openai-base-url": models.openaiBaseURL,
+        ...inputs,
       });
 
     const graded: string[] = [];
@@ -68,8 +43,8 @@ describe("a sharded scheduled run", () => {
       const report = JSON.parse(shard.outputs["report"] ?? "null") as Report;
       expect(report.shard).toMatchObject({ index, count: 3, files: 9 });
       graded.push(...report.files.map((f) => f.path));
-      await mkdir(join(ws.root, `reports/shard-${index}`), { recursive: true });
-      await writeFile(join(ws.root, `reports/shard-${index}/report.json`), shard.outputs["report"] ?? "");
+      await mkdir(join(root, `reports/shard-${index}`), { recursive: true });
+      await writeFile(join(root, `reports/shard-${index}/report.json`), shard.outputs["report"] ?? "");
       expect(shard.summary).toContain(`shard ${index}/3`);
     }
     expect(graded.sort()).toEqual(
@@ -98,7 +73,7 @@ describe("a sharded scheduled run", () => {
     expect(issues[0]?.body).toContain("docs/page-4.md");
 
     // A shard whose report never arrived: the check fails and says which.
-    await rm(join(ws.root, "reports/shard-2"), { recursive: true });
+    await rm(join(root, "reports/shard-2"), { recursive: true });
     const partial = await run({ "merge-reports": "reports/*/report.json" });
     expect(partial.code).toBe(1);
     const last = github.state.checkRuns.at(-1);
@@ -108,18 +83,8 @@ describe("a sharded scheduled run", () => {
   }, 120_000);
 
   it("refuses shard with revise other than off, naming the input", async () => {
-    const ws = await makeWorkspace({ "rubrics/guide.md": RUBRIC, "docs/a.md": "# A\n" });
-    cleanups.push(() => ws.cleanup());
-    github = await startGitHubServer({ owner: OWNER, repo: REPO });
-    const run = await runAction({
-      eventName: "schedule",
-      payload: { schedule: "17 3 * * 1" },
-      repository: `${OWNER}/${REPO}`,
-      sha: SHA,
-      workspace: ws.root,
-      apiUrl: github.url,
-      inputs: { judge: "openai:gpt-4.1", shard: "1/2", revise: "commit" },
-    });
+    const world = await open({ "rubrics/guide.md": RUBRIC, "docs/a.md": "# A\n" }, scripted({ judge: {} }));
+    const run = await world.schedule({ judge: "openai:gpt-4.1", shard: "1/2", revise: "commit" });
     expect(run.code).toBe(1);
     expect(run.stdout + run.stderr).toContain(
       'input "shard" = "1/2": a sharded run grades and reports only; set revise: off',
