@@ -225,21 +225,16 @@ function iterationSection(
 
 /** A unified diff, each line marked by kind (and by its sign, for readers who cannot see colour). */
 function diffBlock(diff: string): string {
-  // The `=====` rule the diff library writes under its index line says nothing a reader needs.
+  // The `=====` rule the diff library writes under its index line says nothing a reader needs. The
+  // `---`/`+++` file names come before the first hunk; inside one, such a line is a removal or addition.
+  let inHunk = false;
   const lines = diff
     .split("\n")
     .filter((line) => !/^=+$/.test(line))
     .map((line) => {
-      const kind =
-        line.startsWith("+++") || line.startsWith("---")
-          ? "hunk"
-          : line.startsWith("@@")
-            ? "hunk"
-            : line.startsWith("+")
-              ? "add"
-              : line.startsWith("-")
-                ? "del"
-                : "";
+      if (line.startsWith("@@")) inHunk = true;
+      const header = line.startsWith("@@") || (!inHunk && (line.startsWith("+++") || line.startsWith("---")));
+      const kind = header ? "hunk" : line.startsWith("+") ? "add" : line.startsWith("-") ? "del" : "";
       const escaped = text(line, 5000);
       return kind ? `<span class="${kind}">${escaped}</span>` : `${escaped}\n`;
     });

@@ -118,6 +118,25 @@ describe("the report page", () => {
     expect(html).toContain("States its scope.");
     expect(html).toContain('<span class="del">-old</span><span class="add">+new</span>');
     expect(html).toContain("Not graded (1)");
+    // Inside a hunk, a removed "--" line or an added "++" line is a change, not a file header.
+    const rules = reportPage(
+      report([
+        file({
+          path: "docs/b.md",
+          iterations: [
+            { verdicts: { scope: "fail" } },
+            {
+              verdicts: { scope: "pass" },
+              diff: "--- iteration 0\n+++ iteration 1\n@@ -1 +1 @@\n--- old rule\n+++ new rule\n",
+            },
+          ],
+        }),
+      ]),
+    );
+    expect(rules).toContain(
+      '<span class="hunk">--- iteration 0</span><span class="hunk">+++ iteration 1</span>',
+    );
+    expect(rules).toContain('<span class="del">--- old rule</span><span class="add">+++ new rule</span>');
     expect(html).toContain("over 262144 bytes");
   });
 });
