@@ -134,7 +134,7 @@ export async function writeReport(report: Report): Promise<ReportPaths> {
   try {
     await writeFile(page, reportPage(report));
   } catch (error) {
-    core.warning(`rubric-gate could not write the report's page beside ${json}: ${(error as Error).message}`);
+    log.warning(`rubric-gate could not write the report's page beside ${json}: ${(error as Error).message}`);
     return { json, page: null };
   }
   return { json, page };
