@@ -6,8 +6,9 @@
 // RSS, and the slowest shard's wall against the single run's: what a 4-runner matrix job would take.
 //
 // Batch: `grade --batch` on trees of 1k and 10k pages: one batch round through the OpenAI SDK's files
-// and batches endpoints on the same server; requests built and matched per second, and peak RSS, to
-// see how memory grows with the file count. No figure is asserted: they are printed.
+// and batches endpoints on the same server; requests built and matched per second, and peak RSS beside
+// the same tree graded online, to see what batching adds to the memory every run needs as the file
+// count grows. No figure is asserted: they are printed.
 import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -64,7 +65,6 @@ export async function scaleBench(options: {
     OPENAI_API_KEY: "bench-key",
     OPENAI_BASE_URL: options.serverUrl,
     RUBRIC_GATE_BATCH_POLL_MS: "200",
-    RUBRIC_GATE_BATCH_QUIET_MS: "300",
   };
   const grade = ["grade", "--judge", "openai:gpt-4.1", "--concurrency", String(options.concurrency)];
   try {
@@ -115,12 +115,16 @@ export async function scaleBench(options: {
       process.stderr.write(`grading ${files} files with --batch…\n`);
       const run = await runCli(
         options.bundle,
-        ["grade", "--judge", "openai:gpt-4.1", "--batch", "--report", "r.json"],
+        [...grade, "--batch", "--report", "r.json"],
         dir,
         env,
         preload,
       );
       batch.push({ label: `--batch ${files}`, files, ...run });
+      // The same tree online, for the memory every run needs (the report of every file).
+      process.stderr.write(`grading ${files} files online…\n`);
+      const online = await runCli(options.bundle, [...grade, "--report", "o.json"], dir, env, preload);
+      batch.push({ label: `online ${files}`, files, ...online });
     }
     return { shards, batch };
   } finally {
@@ -144,15 +148,28 @@ export function scaleTable({ shards, batch }: { shards: Measured[]; batch: Measu
     lines.push(
       `Slowest shard ${(slowest / 1000).toFixed(1)} s vs the single run ${(whole.wallMs / 1000).toFixed(1)} s: ${(slowest / whole.wallMs).toFixed(2)}× (4 runners).`,
     );
-  for (const b of batch)
+  const batched = batch.filter((b) => b.label.startsWith("--batch"));
+  const online = batch.filter((b) => b.label.startsWith("online"));
+  for (const b of batched)
     lines.push(
       `${b.label}: ${(b.files / (b.wallMs / 1000)).toFixed(0)} requests built, batched and matched per second (wall, process start to exit).`,
     );
-  if (batch.length >= 2) {
-    const [first, last] = [batch[0]!, batch.at(-1)!];
+  const growth = (runs: Measured[]): number | null => {
+    const [first, last] = [runs[0], runs.at(-1)];
+    if (!first || !last || first === last) return null;
+    return (last.peakRssMb - first.peakRssMb) / ((last.files - first.files) / 1000);
+  };
+  const [batchGrowth, onlineGrowth] = [growth(batched), growth(online)];
+  if (batchGrowth !== null && onlineGrowth !== null)
     lines.push(
-      `Peak RSS ${first.peakRssMb.toFixed(0)} MB at ${first.files.toLocaleString("en-US")} files, ${last.peakRssMb.toFixed(0)} MB at ${last.files.toLocaleString("en-US")}: ${((last.peakRssMb - first.peakRssMb) / ((last.files - first.files) / 1000)).toFixed(1)} MB per 1,000 more files.`,
+      `Peak RSS grows ${batchGrowth.toFixed(1)} MB per 1,000 more files with --batch, ${onlineGrowth.toFixed(1)} MB online (the report of every file).`,
     );
+  for (const b of batched) {
+    const o = online.find((run) => run.files === b.files);
+    if (o)
+      lines.push(
+        `${b.files.toLocaleString("en-US")} files: --batch ${b.peakRssMb.toFixed(0)} MB, online ${o.peakRssMb.toFixed(0)} MB (${(b.peakRssMb / o.peakRssMb).toFixed(2)}×).`,
+      );
   }
   return lines.join("\n");
 }

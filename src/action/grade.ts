@@ -1,6 +1,6 @@
 import { relative, resolve } from "node:path";
 import { batchPrices } from "../engine/pricing.js";
-import { BatchState, batchSettings } from "../providers/batch.js";
+import { BatchState, batchRun, FILES_IN_HAND } from "../providers/batch.js";
 import { runGrade, type RunResult } from "../engine/run.js";
 import { createFileVerdictStore } from "../fs/verdict-store.js";
 import { createModels } from "../providers/models.js";
@@ -35,6 +35,17 @@ export async function grade(ctx: ActionContext, target: Target): Promise<Graded>
       throw new Error(`input "batch": ${(error as Error).message}`, { cause: error });
     }
   }
+  const batch = batchState
+    ? batchRun({
+        state: batchState,
+        clock,
+        ...(deadline === undefined ? {} : { deadline }),
+        env: env,
+        say: (line) => {
+          log.info(`rubric-gate: ${line}`);
+        },
+      })
+    : undefined;
   const models = createModels({
     env,
     timeoutMs: inputs["timeout-seconds"] * 1000,
@@ -42,19 +53,7 @@ export async function grade(ctx: ActionContext, target: Target): Promise<Graded>
     images: inputs.images,
     clock,
     ...(deadline === undefined ? {} : { deadline }),
-    ...(batchState
-      ? {
-          batch: batchSettings({
-            state: batchState,
-            clock,
-            ...(deadline === undefined ? {} : { deadline }),
-            env,
-            say: (line) => {
-              log.info(`rubric-gate: ${line}`);
-            },
-          }),
-        }
-      : {}),
+    ...(batch ? { batch } : {}),
   });
   // A fork's pull request spends at most `fork-max-cost` (or `max-cost`, when lower).
   const maxCost = isForkGrading(ctx)
@@ -87,8 +86,9 @@ export async function grade(ctx: ActionContext, target: Target): Promise<Graded>
     revise: plan.revise,
     ...(plan.revise ? {} : { reviseOffReason: plan.reason }),
     ...(inputs["max-iterations"] === undefined ? {} : { maxIterations: inputs["max-iterations"] }),
-    // A batch round holds every file's call at once: all files are graded side by side.
-    concurrency: batchState ? Number.MAX_SAFE_INTEGER : inputs.concurrency,
+    ...(batch ? { batch } : {}),
+    // A batch pass makes no model call but a tool loop's: its files are read and built side by side.
+    concurrency: batch ? Math.max(inputs.concurrency, FILES_IN_HAND) : inputs.concurrency,
     ...(batchState ? { prices: batchPrices() } : {}),
     maxFileBytes: inputs["max-file-bytes"],
     ...(deadline === undefined ? {} : { deadline }),
@@ -100,7 +100,7 @@ export async function grade(ctx: ActionContext, target: Target): Promise<Graded>
       log.warning(`rubric-gate: ${message}`);
     },
     onFile: progress,
-  });
+  }).finally(() => batch?.close());
   ReportSchema.parse(outcome.report);
   const notices: string[] = [];
   if (batchState) {

@@ -9,7 +9,7 @@ import type { VerdictStore } from "../judge/cache.js";
 import { keyProblem } from "../providers/factory.js";
 import { createModels } from "../providers/models.js";
 import { batchPrices, parsePriceOverrides, type PriceTable } from "../engine/pricing.js";
-import { BatchState, batchSettings } from "../providers/batch.js";
+import { BatchState, batchRun, FILES_IN_HAND } from "../providers/batch.js";
 import { systemClock } from "../providers/retry.js";
 import { ReportSchema } from "../report/schema.js";
 import { checkRubricGlobs, loadRubrics } from "../rubric/load.js";
@@ -178,6 +178,17 @@ async function grade(
   let cacheWarned = false;
   // One set of rate limits and endpoint health for the run: a 429 slows every worker calling that
   // model, and an endpoint found down is not asked again.
+  const batch = batchState
+    ? batchRun({
+        state: batchState,
+        clock,
+        ...(deadline === undefined ? {} : { deadline }),
+        env: io.env,
+        say: (line) => {
+          io.stderr(`rubric-gate: ${line}`);
+        },
+      })
+    : undefined;
   const models = createModels({
     env: io.env,
     timeoutMs: flags.timeout * 1000,
@@ -185,19 +196,7 @@ async function grade(
     images: flags.images,
     clock,
     ...(deadline === undefined ? {} : { deadline }),
-    ...(batchState
-      ? {
-          batch: batchSettings({
-            state: batchState,
-            clock,
-            ...(deadline === undefined ? {} : { deadline }),
-            env: io.env,
-            say: (line) => {
-              io.stderr(`rubric-gate: ${line}`);
-            },
-          }),
-        }
-      : {}),
+    ...(batch ? { batch } : {}),
   });
   let done = 0;
   let total = 0;
@@ -220,8 +219,9 @@ async function grade(
     reviseOffReason: "revision is off (pass --revise to run the outcome loop)",
     ...(flags.revise ? { sink: sayingRefusals(createWorkspaceSink(io.cwd), io) } : {}),
     ...(flags["max-iterations"] === undefined ? {} : { maxIterations: flags["max-iterations"] }),
-    // A batch round holds every file's call at once: all files are graded side by side.
-    concurrency: flags.batch ? Number.MAX_SAFE_INTEGER : flags.concurrency,
+    ...(batch ? { batch } : {}),
+    // A batch pass makes no model call but a tool loop's: its files are read and built side by side.
+    concurrency: batch ? Math.max(flags.concurrency, FILES_IN_HAND) : flags.concurrency,
     maxFileBytes: flags["max-file-bytes"],
     ...(deadline === undefined ? {} : { deadline }),
     ...(flags["max-tokens"] === undefined ? {} : { maxTokens: flags["max-tokens"] }),
@@ -256,7 +256,7 @@ async function grade(
       done++;
       io.stderr(progressLine(file, done, total, seenReasons));
     },
-  });
+  }).finally(() => batch?.close());
   // The report is a contract: never write one that does not validate.
   ReportSchema.parse(report);
   if (batchState) {

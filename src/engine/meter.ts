@@ -1,5 +1,13 @@
 import { estimateCostUsd, type PriceTable } from "./pricing.js";
-import { ModelError, type ModelAnswer, type ModelClient, type StructuredRequest } from "../ports/models.js";
+import {
+  BatchPending,
+  ModelError,
+  type ModelAnswer,
+  type ModelClient,
+  type SettledCall,
+  type StructuredRequest,
+  type Usage,
+} from "../ports/models.js";
 
 /** The run's token and cost budgets (`--max-tokens`, `--max-cost`). */
 export interface Budget {
@@ -23,6 +31,10 @@ export class Meter {
   /** Estimated input tokens and cost of the calls in flight. */
   pendingTokens = 0;
   pendingCostUsd = 0;
+  /** Calls waiting in a batch, by request name: booked as in flight until their round settles them. */
+  private readonly booked = new Map<string, { tokens: number; costUsd: number }>();
+  /** Batch calls a round answered: counted then, delivered when their file asks for them again. */
+  private readonly paid = new Set<string>();
 
   constructor(
     private readonly prices?: PriceTable,
@@ -60,6 +72,10 @@ export class Meter {
           { inputTokens: tokens, outputTokens: 0, cachedInputTokens: 0 },
           this.prices,
         ) ?? 0;
+      const key = request.batchKey;
+      // A batch call's answer came back in a round, which counted it: it is delivered, whatever the
+      // budgets say now (it was paid for).
+      if (key !== undefined && this.paid.has(key)) return client.complete(request);
       const reason = this.exceeded({ tokens, costUsd: cost });
       if (reason) throw new ModelError("aborted", reason);
       this.pendingTokens += tokens;
@@ -67,17 +83,44 @@ export class Meter {
       let answer: ModelAnswer;
       try {
         answer = await client.complete(request);
-      } finally {
-        this.pendingTokens -= tokens;
-        this.pendingCostUsd -= cost;
+      } catch (error) {
+        // Gone into a batch: in flight until the file asks for it again in a later pass.
+        if (error instanceof BatchPending && key !== undefined) {
+          this.booked.set(key, { tokens, costUsd: cost });
+        } else {
+          this.pendingTokens -= tokens;
+          this.pendingCostUsd -= cost;
+        }
+        throw error;
       }
+      this.pendingTokens -= tokens;
+      this.pendingCostUsd -= cost;
       this.add(client.model, answer);
       return answer;
     };
     return { ...client, complete };
   }
 
-  private add(model: string, answer: ModelAnswer): void {
+  /**
+   * A batch round settled these calls: each stops being in flight, and an answered one is counted now
+   * — the provider has run it — and delivered later without counting it again.
+   */
+  settle(calls: readonly SettledCall[]): void {
+    for (const call of calls) {
+      const booking = this.booked.get(call.key);
+      if (booking) {
+        this.booked.delete(call.key);
+        this.pendingTokens -= booking.tokens;
+        this.pendingCostUsd -= booking.costUsd;
+      }
+      if (call.usage) {
+        this.add(call.model, { usage: call.usage });
+        this.paid.add(call.key);
+      }
+    }
+  }
+
+  private add(model: string, answer: { usage: Usage }): void {
     this.calls++;
     this.inputTokens += answer.usage.inputTokens;
     this.outputTokens += answer.usage.outputTokens;

@@ -5,7 +5,7 @@ import { createPanelJudge } from "../judge/panel.js";
 import { runOutcomeLoop } from "../loop/loop.js";
 import { loopReport } from "../loop/report.js";
 import type { PriceTable } from "./pricing.js";
-import { ModelError, type ModelClient } from "../ports/models.js";
+import { BatchPending, ModelError, type BatchRounds, type ModelClient } from "../ports/models.js";
 import { REPORT_VERSION, type FileReport, type Report, type SkipKind } from "../report/schema.js";
 import type { ConfigProblem, Rubric } from "../rubric/types.js";
 import { protectedPathReason } from "../writer/safety.js";
@@ -23,6 +23,7 @@ import { isDeterministic, withChecks } from "../checks/judge.js";
 import { linkTargetsOf } from "../checks/targets.js";
 import { loadContext, type LoadedContext } from "./context.js";
 import type { ShardSpec } from "./shard.js";
+import { replaying } from "./replay.js";
 
 export interface RunOptions {
   /** The files to grade (the workspace). */
@@ -60,6 +61,13 @@ export interface RunOptions {
   /** Caps every rubric's `max_iterations`. */
   maxIterations?: number;
   concurrency: number;
+  /**
+   * A batch run (`--batch`, SPEC §12): the files are graded in passes. A pass grades each file as far
+   * as the answers in hand allow; a file whose next call went into a batch stops there; the round then
+   * sends and waits for the batches, and the next pass grades those files again, replaying the answers.
+   * At most `concurrency` files are in hand at once, whatever the tree's size.
+   */
+  batch?: BatchRounds;
   maxFileBytes?: number;
   /** Absolute time on `clock` after which remaining work is `interrupted`. */
   deadline?: number;
@@ -148,6 +156,9 @@ export async function runGrade(options: RunOptions): Promise<RunResult> {
     }
   }
   const budgetExceeded = (): string | null => {
+    // A batch run's file may hold answers paid for in an earlier round: only its new calls are checked,
+    // as they start (the meter's budgets, the batcher's time budget).
+    if (options.batch) return null;
     if (options.deadline !== undefined && options.clock.now() >= options.deadline)
       return "the run's time budget ran out";
     // The meter checks again as each call starts, counting the calls other workers have in flight.
@@ -169,12 +180,52 @@ export async function runGrade(options: RunOptions): Promise<RunResult> {
     }
     return loaded;
   };
-  const files = await mapWithLimit(pairs, options.concurrency, async (pair) => {
-    const file = await gradePair(pair, options, clientFor, budgetExceeded, revisions, targets, contextOf);
-    options.onFile?.(file);
-    return file;
-  });
+  const files = new Array<FileReport>(pairs.length);
+  let todo = pairs.map((_, index) => index);
+  for (;;) {
+    const waiting: number[] = [];
+    await mapWithLimit(todo, options.concurrency, async (index) => {
+      const pair = pairs[index] as Pair;
+      const clients = options.batch ? replayingClients(pair, clientFor, options.batch) : clientFor;
+      try {
+        const file = await gradePair(pair, options, clients, budgetExceeded, revisions, targets, contextOf);
+        files[index] = file;
+        options.onFile?.(file);
+      } catch (error) {
+        if (!(options.batch && error instanceof BatchPending)) throw error;
+        waiting.push(index);
+      }
+    });
+    if (waiting.length === 0 || !options.batch) break;
+    const settled = await options.batch.round(options.signal);
+    meter.settle(settled);
+    // Every request a pass left waiting gets its answer or its error in the round: none, and the next
+    // pass would wait again for ever.
+    if (settled.length === 0)
+      throw new Error(`a batch round settled no request while ${waiting.length} file(s) waited for one`);
+    todo = waiting.sort((a, b) => a - b);
+  }
   return report(files);
+}
+
+/** One file's clients in a batch run: each replays the answers the file already had (SPEC §12). */
+function replayingClients(
+  pair: Pair,
+  clientFor: (spec: string, role: "judge" | "writer") => ModelClient | ModelError,
+  batch: BatchRounds,
+): (spec: string, role: "judge" | "writer") => ModelClient | ModelError {
+  const clients = new Map<string, ModelClient>();
+  const scope = `${pair.rubric?.path ?? ""}\u0000${pair.path}`;
+  return (spec, role) => {
+    const shared = clientFor(spec, role);
+    if (shared instanceof ModelError) return shared;
+    let client = clients.get(spec);
+    if (!client) {
+      client = replaying(shared, { answers: batch.answers, scope });
+      clients.set(spec, client);
+    }
+    return client;
+  };
 }
 
 async function gradePair(

@@ -1,5 +1,6 @@
 import {
   asModelError,
+  BatchPending,
   type ModelAnswer,
   type ModelClient,
   type ModelError,
@@ -150,6 +151,8 @@ export function createJudge(options: JudgeOptions): Judge {
             });
             return { kind: "error", error: `judge ${client.id}: ${error.message}`, calls };
           }
+          // In a batch run: the answer is not in yet, and the file is graded again once it is.
+          if (error instanceof BatchPending) throw error;
           const modelError = asModelError(error);
           return {
             kind: "error",

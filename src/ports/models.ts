@@ -38,6 +38,11 @@ export interface StructuredRequest {
    * their content without it (SPEC §12), so the same request in a resumed run finds the batch it went in.
    */
   nonce?: string;
+  /**
+   * In a batch run, the request's name (SPEC §12): its file, its content without the nonce, and which
+   * occurrence of that content in the file's grading it is. Set by the engine; the batch's `custom_id`.
+   */
+  batchKey?: string;
   /** Cancels the call (run budget, user interrupt). */
   signal?: AbortSignal;
   /**
@@ -153,4 +158,37 @@ export function asModelError(error: unknown): ModelError {
   return error instanceof ModelError
     ? error
     : new ModelError("connection", String(error), undefined, { cause: error });
+}
+
+/**
+ * The call went into a provider's batch, whose result is not in yet (SPEC §12): the file's grading
+ * stops here and runs again, from the start, once the round's batches have ended — every answer it
+ * already had is replayed from the run's answer log, so nothing is asked twice.
+ */
+export class BatchPending extends Error {
+  override readonly name = "BatchPending";
+}
+
+/** A batch run's answers by request name: what a file graded again replays instead of asking. */
+export interface AnswerLog {
+  get(key: string): ModelAnswer | ModelError | undefined;
+  put(key: string, value: ModelAnswer | ModelError): void;
+}
+
+/** A batch request the round settled: its name, its model, and its usage when it was answered. */
+export interface SettledCall {
+  key: string;
+  model: string;
+  usage: Usage | null;
+}
+
+/** The rounds of a batch run: what the engine drives between its passes over the files. */
+export interface BatchRounds {
+  readonly answers: AnswerLog;
+  /**
+   * Sends every request queued in the pass that just ended, waits for them and for the earlier batches
+   * they were found in, and keeps each result (or its error) for the next pass. Returns each request
+   * settled, with its usage when it was answered: the run pays for it now, whatever happens next.
+   */
+  round(signal?: AbortSignal): Promise<SettledCall[]>;
 }

@@ -1,6 +1,6 @@
 import Anthropic, { APIConnectionError, APIConnectionTimeoutError, APIError } from "@anthropic-ai/sdk";
 import { findJsonObjects } from "./prompt-json.js";
-import { Batcher, type BatchSettings } from "./batch.js";
+import type { BatchRun } from "./batch.js";
 import { anthropicBatches } from "./batch-backends.js";
 import { addUsage, checkTurns } from "./tool-loop.js";
 import {
@@ -37,7 +37,7 @@ export interface AnthropicClientOptions {
   timeoutMs?: number;
   retry: RetryPolicy;
   /** Send the calls (tool loops excepted) through Message Batches (`--batch`, SPEC §12). */
-  batch?: BatchSettings;
+  batch?: BatchRun;
 }
 
 /** A `ModelClient` over the Messages API: the answer schema is one tool, and the model is forced to call it. */
@@ -54,7 +54,9 @@ export function createAnthropicClient(opts: AnthropicClientOptions): ModelClient
   });
 
   const batcher = opts.batch
-    ? new Batcher<MessageParams, Message>(id, anthropicBatches(sdk), opts.batch.state, opts.batch.options)
+    ? opts.batch.batcher<MessageParams, Message>(id, model, anthropicBatches(sdk), (message) =>
+        toUsage(message.usage),
+      )
     : undefined;
 
   async function complete(request: StructuredRequest): Promise<ModelAnswer> {
@@ -66,14 +68,9 @@ export function createAnthropicClient(opts: AnthropicClientOptions): ModelClient
     const messages = [...params.messages];
     try {
       // The same request the online call sends, as one entry of a batch (a tool loop stays online).
-      if (batcher && !request.tools) {
-        const message = await batcher.request(params, request.signal, request.nonce);
-        return toAnswer(
-          message,
-          request.schemaName,
-          { latencyMs: clock.now() - started, attempts: 1 },
-          prior,
-        );
+      if (batcher && !request.tools && request.batchKey !== undefined) {
+        const { response, latencyMs } = batcher.request(params, request.batchKey, request.signal);
+        return toAnswer(response, request.schemaName, { latencyMs, attempts: 1 }, prior);
       }
       // With tools, the model may call them before it calls the answer tool: each call's output goes
       // back as a `tool_result`, until it answers (the tool runner ends the loop at its bounds).

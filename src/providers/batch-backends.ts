@@ -19,15 +19,19 @@ export function openaiBatches(sdk: OpenAI): BatchBackend<ChatParams, ChatComplet
   return {
     // OpenAI's limit per batch (and 200 MB per input file).
     maxItems: 50_000,
-    async submit(items) {
-      // One buffer per line, joined only inside the Blob: no second copy of the whole file as a string.
-      const lines = items.map((item) =>
-        Buffer.from(
-          `${JSON.stringify({ custom_id: item.customId, method: "POST", url: "/v1/chat/completions", body: item.params })}\n`,
-        ),
-      );
+    line(customId, params) {
+      return JSON.stringify({
+        custom_id: customId,
+        method: "POST",
+        url: "/v1/chat/completions",
+        body: params,
+      });
+    },
+    async submit(lines) {
+      // The lines as they were read from the spool, joined only inside the Blob.
+      const parts = lines.flatMap((line) => [line, NEWLINE]);
       const file = await sdk.files.create({
-        file: await toFile(new Blob(lines, { type: "application/jsonl" }), "rubric-gate-batch.jsonl"),
+        file: await toFile(new Blob(parts, { type: "application/jsonl" }), "rubric-gate-batch.jsonl"),
         purpose: "batch",
       });
       const batch = await sdk.batches.create({
@@ -48,20 +52,37 @@ export function openaiBatches(sdk: OpenAI): BatchBackend<ChatParams, ChatComplet
       }
       return { state: "running" };
     },
-    async results(id) {
+    async *results(id) {
       const batch = await sdk.batches.retrieve(id);
-      const outcomes: Array<BatchOutcome<ChatCompletion>> = [];
       for (const fileId of [batch.output_file_id, batch.error_file_id]) {
         if (!fileId) continue;
-        const text = await (await sdk.files.content(fileId)).text();
-        for (const line of text.split("\n")) {
+        const response = await sdk.files.content(fileId);
+        if (!response.body) continue;
+        for await (const line of lines(response.body)) {
           if (line.trim() === "") continue;
-          outcomes.push(openaiOutcome(JSON.parse(line) as OpenAIResultLine));
+          yield openaiOutcome(JSON.parse(line) as OpenAIResultLine);
         }
       }
-      return outcomes;
     },
   };
+}
+
+const NEWLINE = Buffer.from("\n");
+
+/** A byte stream's lines, decoded as UTF-8, without holding more than one line and one chunk. */
+async function* lines(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  const decoder = new TextDecoder();
+  let rest = "";
+  for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
+    rest += decoder.decode(chunk, { stream: true });
+    let end: number;
+    while ((end = rest.indexOf("\n")) >= 0) {
+      yield rest.slice(0, end);
+      rest = rest.slice(end + 1);
+    }
+  }
+  rest += decoder.decode();
+  if (rest !== "") yield rest;
 }
 
 interface OpenAIResultLine {
@@ -102,25 +123,29 @@ export function anthropicBatches(sdk: Anthropic): BatchBackend<MessageParams, Me
   return {
     // Anthropic's limit per batch (and 256 MB).
     maxItems: 100_000,
-    async submit(items) {
-      const batch = await sdk.messages.batches.create({
-        requests: items.map((item) => ({ custom_id: item.customId, params: item.params })),
-      });
+    line(customId, params) {
+      return JSON.stringify({ custom_id: customId, params });
+    },
+    async submit(lines) {
+      // One batch's requests in memory at a time: the round cuts its spool into batches of 32 MB.
+      const requests = lines.map(
+        (line) => JSON.parse(line.toString("utf8")) as Anthropic.Messages.Batches.BatchCreateParams.Request,
+      );
+      const batch = await sdk.messages.batches.create({ requests });
       return batch.id;
     },
     async poll(id) {
       const batch = await sdk.messages.batches.retrieve(id);
       return batch.processing_status === "ended" ? { state: "ended" } : { state: "running" };
     },
-    async results(id) {
-      const outcomes: Array<BatchOutcome<Message>> = [];
+    async *results(id) {
       for await (const line of await sdk.messages.batches.results(id)) {
         const customId = line.custom_id;
         const { result } = line;
-        if (result.type === "succeeded") outcomes.push({ customId, ok: true, response: result.message });
+        if (result.type === "succeeded") yield { customId, ok: true, response: result.message };
         else if (result.type === "errored") {
           const type = result.error.error.type;
-          outcomes.push({
+          yield {
             customId,
             ok: false,
             error: new ModelError(
@@ -131,9 +156,9 @@ export function anthropicBatches(sdk: Anthropic): BatchBackend<MessageParams, Me
                   : "server",
               `the batch request errored: ${type}: ${result.error.error.message}`,
             ),
-          });
+          };
         } else
-          outcomes.push({
+          yield {
             customId,
             ok: false,
             error: new ModelError(
@@ -142,9 +167,8 @@ export function anthropicBatches(sdk: Anthropic): BatchBackend<MessageParams, Me
                 ? "the batch expired before this request ran (24 h window)"
                 : "the batch was canceled before this request ran",
             ),
-          });
+          };
       }
-      return outcomes;
     },
   };
 }

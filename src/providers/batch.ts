@@ -1,14 +1,18 @@
-import { createHash } from "node:crypto";
+import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from "node:fs";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
-import { dirname } from "node:path";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import type { Clock } from "../ports/clock.js";
-import { ModelError } from "../ports/models.js";
-
-/** One request of a batch, under the id its result comes back with. */
-export interface BatchItem<P> {
-  customId: string;
-  params: P;
-}
+import {
+  BatchPending,
+  ModelError,
+  type AnswerLog,
+  type BatchRounds,
+  type ModelAnswer,
+  type ModelErrorKind,
+  type SettledCall,
+  type Usage,
+} from "../ports/models.js";
 
 /** One result of a batch, matched back by its request's id. */
 export type BatchOutcome<R> =
@@ -18,12 +22,14 @@ export type BatchOutcome<R> =
 export interface BatchBackend<P, R> {
   /** Most requests in one batch. */
   readonly maxItems: number;
-  /** Submits one batch; returns its id. */
-  submit(items: ReadonlyArray<BatchItem<P>>): Promise<string>;
+  /** One request as a line of the provider's batch input (JSON, no line break). */
+  line(customId: string, params: P): string;
+  /** Submits one batch of lines made by `line`; returns its id. */
+  submit(lines: Array<Buffer<ArrayBuffer>>): Promise<string>;
   /** Whether the batch has ended (its results are ready), is still running, or failed as a whole. */
   poll(id: string): Promise<{ state: "running" } | { state: "ended" } | { state: "failed"; message: string }>;
-  /** Every result of an ended batch. */
-  results(id: string): Promise<Array<BatchOutcome<R>>>;
+  /** The results of an ended batch, read as they stream in. */
+  results(id: string): AsyncIterable<BatchOutcome<R>>;
 }
 
 /** What the state file keeps (SPEC §12): every batch submitted and the request ids it holds. */
@@ -40,6 +46,8 @@ interface StateFile {
  */
 export class BatchState {
   private state: StateFile = { version: 1, batches: [] };
+  /** `client \0 custom_id` → the batch it went in. */
+  private readonly index = new Map<string, string>();
   private loaded: Promise<void> | undefined;
   private writing: Promise<void> = Promise.resolve();
   private readonly collected = new Set<string>();
@@ -66,6 +74,7 @@ export class BatchState {
             `${this.path} is not a batch state file of this version; move it away to start afresh`,
           );
         this.state = state as StateFile;
+        for (const batch of this.state.batches) this.indexBatch(batch);
       },
       (error: unknown) => {
         if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
@@ -76,7 +85,7 @@ export class BatchState {
 
   /** The batch a request was submitted in by this client, in this run or an earlier one. */
   batchOf(client: string, customId: string): string | undefined {
-    return this.state.batches.find((b) => b.client === client && b.custom_ids.includes(customId))?.id;
+    return this.index.get(`${client}\u0000${customId}`);
   }
 
   customIdsOf(id: string): string[] {
@@ -84,12 +93,17 @@ export class BatchState {
   }
 
   async record(client: string, id: string, customIds: string[], now: Date): Promise<void> {
-    this.state.batches.push({ client, id, custom_ids: customIds, submitted_at: now.toISOString() });
+    const batch = { client, id, custom_ids: customIds, submitted_at: now.toISOString() };
+    this.state.batches.push(batch);
+    this.indexBatch(batch);
     await this.save();
   }
 
   /** A batch that failed as a whole: forgotten, so the next run submits its requests again. */
   async forget(id: string): Promise<void> {
+    for (const batch of this.state.batches)
+      if (batch.id === id)
+        for (const customId of batch.custom_ids) this.index.delete(`${batch.client}\u0000${customId}`);
     this.state.batches = this.state.batches.filter((b) => b.id !== id);
     await this.save();
   }
@@ -130,6 +144,10 @@ export class BatchState {
     return { kept: open.size };
   }
 
+  private indexBatch(batch: StateFile["batches"][number]): void {
+    for (const customId of batch.custom_ids) this.index.set(`${batch.client}\u0000${customId}`, batch.id);
+  }
+
   private save(): Promise<void> {
     const text = `${JSON.stringify(this.state, null, 2)}\n`;
     this.writing = this.writing.then(async () => {
@@ -142,179 +160,227 @@ export class BatchState {
   }
 }
 
-export interface BatcherOptions {
-  clock: Clock;
-  /** A request waits this long for others before a batch is sent (the round is then complete). */
-  quietMs?: number;
-  /** First poll after this long; then ×1.5 each time, up to `maxPollMs`. */
-  firstPollMs?: number;
-  maxPollMs?: number;
-  /** Absolute time on `clock` when the run's time budget ends: waiting stops there, the state stays. */
-  deadline?: number;
-  sleep?: (ms: number) => Promise<void>;
-  /** Told of each batch submitted. */
-  onSubmit?: (id: string, requests: number) => void;
-}
-
 /**
- * A run's batch settings: its state, its clock and time budget, the two tuning knobs from the
- * environment (`RUBRIC_GATE_BATCH_POLL_MS`, first poll, default 2000; `RUBRIC_GATE_BATCH_QUIET_MS`, how
- * long a round waits for more requests, default 500) and a line said per batch submitted.
+ * JSON values by name in a file of a temporary folder, with only their names and places kept in
+ * memory: a batch run's results and answers, however many files it grades.
  */
-export function batchSettings(options: {
-  state: BatchState;
-  clock: Clock;
-  deadline?: number;
-  env: Readonly<Record<string, string | undefined>>;
-  say: (line: string) => void;
-}): BatchSettings {
-  const ms = (value: string | undefined, fallback: number): number => {
-    const n = Number(value);
-    return value !== undefined && value.trim() !== "" && Number.isFinite(n) && n >= 0 ? n : fallback;
-  };
-  return {
-    state: options.state,
-    options: {
-      clock: options.clock,
-      ...(options.deadline === undefined ? {} : { deadline: options.deadline }),
-      quietMs: ms(options.env.RUBRIC_GATE_BATCH_QUIET_MS, 500),
-      firstPollMs: ms(options.env.RUBRIC_GATE_BATCH_POLL_MS, 2_000),
-      onSubmit: (id, requests) => {
-        options.say(`submitted batch ${id} (${requests} request${requests === 1 ? "" : "s"}); polling it`);
-      },
-    },
-  };
+class DiskLog {
+  private readonly fd: number;
+  private size = 0;
+  private readonly places = new Map<string, { offset: number; length: number }>();
+
+  constructor(path: string) {
+    this.fd = openSync(path, "w+", 0o600);
+  }
+
+  get(key: string): unknown {
+    const place = this.places.get(key);
+    if (!place) return undefined;
+    const buffer = Buffer.alloc(place.length);
+    readSync(this.fd, buffer, 0, place.length, place.offset);
+    return JSON.parse(buffer.toString("utf8")) as unknown;
+  }
+
+  put(key: string, value: unknown): void {
+    const buffer = Buffer.from(`${JSON.stringify(value)}\n`);
+    writeSync(this.fd, buffer, 0, buffer.length, this.size);
+    this.places.set(key, { offset: this.size, length: buffer.length - 1 });
+    this.size += buffer.length;
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
 }
 
-/** What a client needs to batch its calls: the run's shared state and the batcher's options. */
-export interface BatchSettings {
-  state: BatchState;
-  options: BatcherOptions;
+/** A model error as the logs keep it. */
+interface LoggedError {
+  error: { kind: ModelErrorKind; message: string; status?: number };
 }
 
-interface Waiter<R> {
-  resolve: (response: R) => void;
-  reject: (error: ModelError) => void;
+const logged = (error: ModelError): LoggedError => ({
+  error: {
+    kind: error.kind,
+    message: error.message,
+    ...(error.status === undefined ? {} : { status: error.status }),
+  },
+});
+
+const unlogged = ({ error }: LoggedError): ModelError =>
+  new ModelError(error.kind, error.message, error.status);
+
+/** One result of a batch as the run keeps it until its file asks for it again. */
+type LoggedResult<R> = { response: R; latencyMs: number } | LoggedError;
+
+/** A batch request waiting on disk to be sent: its name and the length of its line. */
+interface Spooled {
+  customId: string;
+  bytes: number;
 }
 
 /**
- * Turns one model's calls into rounds of batches. A request is queued under an id derived from its
- * content (so a resumed run asks for the same ids); when no request has come for `quietMs`, the queue
- * goes out as one batch, its id is saved in the state, and it is polled with backoff until it ends;
- * each result settles its request. A request the state says was already submitted is not sent again:
- * its batch is polled instead.
+ * Files a batch pass grades at once (or `--concurrency`, when higher): its calls go to the spool, not to
+ * a model, so reading and building overlap; a bound all the same, for memory and open files.
+ */
+export const FILES_IN_HAND = 64;
+
+/** Most bytes of requests in one batch: a round's requests are read back from disk a batch at a time. */
+const BATCH_BYTES = 32 * 1024 * 1024;
+
+/**
+ * One model's batches in a batch run. A request the state says went into a batch already (this run's
+ * earlier round, or a stopped run) is not sent again: that batch is polled in the round. Any other is
+ * written as a line of the provider's batch input to a spool file; the round sends the spool as one or
+ * more batches (at most `maxItems` requests and 32 MB each), saves their ids in the state, polls every
+ * batch the pass waited for with backoff, and keeps each result on disk for the file's next pass.
  */
 export class Batcher<P, R> {
-  private queue: Array<BatchItem<P>> = [];
-  private readonly waiters = new Map<string, Array<Waiter<R>>>();
-  private readonly occurrences = new Map<string, number>();
-  private readonly watching = new Set<string>();
-  private timer: NodeJS.Timeout | undefined;
-  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly fd: number;
+  private spooled: Spooled[] = [];
+  private spoolBytes = 0;
+  private readonly queued = new Set<string>();
+  private readonly awaited = new Set<string>();
+
+  /** What this round settled, for the run's meter. */
+  private settled: SettledCall[] = [];
 
   constructor(
     private readonly client: string,
+    private readonly model: string,
     private readonly backend: BatchBackend<P, R>,
-    private readonly state: BatchState,
-    private readonly options: BatcherOptions,
+    private readonly usageOf: (response: R) => Usage,
+    private readonly run: BatchRun,
+    spoolPath: string,
   ) {
-    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.fd = openSync(spoolPath, "w+", 0o600);
   }
 
   /**
-   * Sends `params` in the next batch (or finds it in one already submitted) and resolves with its
-   * result. `nonce`, the request's random data delimiter, is left out of its identity: a resumed run
-   * builds the same request with another nonce, and must find the one it submitted before.
+   * The result of `params` under `key` once a round has it (with the batch's latency); until then,
+   * queues it for the next round — or finds it in a batch sent before — and throws `BatchPending`.
+   * A request the batch did not run throws its error.
    */
-  async request(params: P, signal?: AbortSignal, nonce?: string): Promise<R> {
-    await this.state.ready();
-    let identity = JSON.stringify(params);
-    if (nonce) identity = identity.replaceAll(nonce, "\u0000nonce\u0000");
-    // The n-th identical request of a run gets the n-th id: several samples stay several requests.
-    const digest = createHash("sha256").update(identity).digest("hex").slice(0, 40);
-    const n = (this.occurrences.get(digest) ?? 0) + 1;
-    this.occurrences.set(digest, n);
-    const customId = `rg-${digest}-${n}`;
-    return new Promise<R>((resolve, reject) => {
-      const waiter: Waiter<R> = { resolve, reject };
-      this.waiters.set(customId, [...(this.waiters.get(customId) ?? []), waiter]);
-      signal?.addEventListener(
-        "abort",
-        () => {
-          reject(new ModelError("aborted", `${this.client}: the run stopped while the batch was pending`));
-        },
-        { once: true },
-      );
-      const submitted = this.state.batchOf(this.client, customId);
-      if (submitted !== undefined) {
-        this.watch(submitted);
-        return;
+  request(params: P, key: string, signal?: AbortSignal): { response: R; latencyMs: number } {
+    const result = this.run.results.get(`${this.client}\u0000${key}`) as LoggedResult<R> | undefined;
+    if (result !== undefined) {
+      if ("error" in result) throw unlogged(result);
+      return result;
+    }
+    if (signal?.aborted) throw new ModelError("aborted", "the run stopped before the batch was sent");
+    const { clock, deadline } = this.run;
+    const customId = `rg-${key}`;
+    const submitted = this.run.state.batchOf(this.client, customId);
+    if (submitted !== undefined) this.awaited.add(submitted);
+    else if (deadline !== undefined && clock.now() >= deadline)
+      throw new ModelError("deadline", "the run's time budget ran out before the batch was sent");
+    else if (!this.queued.has(customId)) {
+      const line = Buffer.from(`${this.backend.line(customId, params)}\n`);
+      writeSync(this.fd, line, 0, line.length, this.spoolBytes);
+      this.spoolBytes += line.length;
+      this.spooled.push({ customId, bytes: line.length });
+      this.queued.add(customId);
+    }
+    throw new BatchPending(`${this.client}: request ${customId} is in a batch`);
+  }
+
+  /** Sends the spool, waits for every batch the pass waited for; returns what it settled. */
+  async round(signal?: AbortSignal): Promise<SettledCall[]> {
+    await this.send(signal);
+    const batches = [...this.awaited];
+    this.awaited.clear();
+    await Promise.all(batches.map((id) => this.collect(id, signal)));
+    const settled = this.settled;
+    this.settled = [];
+    return settled;
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
+
+  /** The spool as batches; a batch that cannot be sent settles its requests with the error. */
+  private async send(signal?: AbortSignal): Promise<void> {
+    const spooled = this.spooled;
+    if (signal?.aborted) {
+      // Stopped by the person: nothing more is paid for.
+      for (const { customId } of spooled)
+        this.fail(customId, "aborted", "the run stopped before the batch was sent");
+      this.spooled = [];
+      this.spoolBytes = 0;
+      this.queued.clear();
+      return;
+    }
+    let offset = 0;
+    for (let first = 0; first < spooled.length;) {
+      let last = first;
+      let bytes = 0;
+      while (
+        last < spooled.length &&
+        last - first < this.backend.maxItems &&
+        (last === first ||
+          bytes + (spooled[last] as Spooled).bytes <= (this.run.options.maxBatchBytes ?? BATCH_BYTES))
+      ) {
+        bytes += (spooled[last] as Spooled).bytes;
+        last++;
       }
-      this.queue.push({ customId, params });
-      this.schedule();
-    });
-  }
-
-  private schedule(): void {
-    if (this.timer) clearTimeout(this.timer);
-    if (this.queue.length >= this.backend.maxItems) {
-      void this.flush();
-      return;
+      const part = spooled.slice(first, last);
+      const lines = part.map((item) => {
+        const line = Buffer.alloc(item.bytes - 1);
+        readSync(this.fd, line, 0, line.length, offset);
+        offset += item.bytes;
+        return line;
+      });
+      const customIds = part.map((item) => item.customId);
+      first = last;
+      let id: string;
+      try {
+        id = await this.backend.submit(lines);
+      } catch (error) {
+        const failure = error instanceof ModelError ? error : undefined;
+        for (const customId of customIds)
+          this.fail(
+            customId,
+            failure?.kind ?? "connection",
+            `submitting a batch failed: ${failure?.message ?? String(error)}`,
+            failure?.status,
+          );
+        continue;
+      }
+      await this.run.state.record(this.client, id, customIds, new Date(this.run.clock.now()));
+      this.run.options.onSubmit?.(id, customIds.length);
+      this.awaited.add(id);
     }
-    this.timer = setTimeout(() => void this.flush(), this.options.quietMs ?? 500);
+    this.spooled = [];
+    this.spoolBytes = 0;
+    this.queued.clear();
   }
 
-  private async flush(): Promise<void> {
-    this.timer = undefined;
-    const items = this.queue.splice(0, this.backend.maxItems);
-    if (items.length === 0) return;
-    if (this.queue.length > 0) this.schedule();
-    let id: string;
-    try {
-      id = await this.backend.submit(items);
-    } catch (error) {
-      const failure =
-        error instanceof ModelError
-          ? error
-          : new ModelError("connection", `submitting a batch failed: ${String(error)}`);
-      for (const item of items)
-        this.settle(item.customId, { customId: item.customId, ok: false, error: failure });
-      return;
-    }
-    await this.state.record(
-      this.client,
-      id,
-      items.map((i) => i.customId),
-      new Date(this.options.clock.now()),
-    );
-    this.options.onSubmit?.(id, items.length);
-    this.watch(id);
-  }
-
-  private watch(id: string): void {
-    if (this.watching.has(id)) return;
-    this.watching.add(id);
-    this.state.watch(id);
-    void this.pollUntilEnded(id);
-  }
-
-  private async pollUntilEnded(id: string): Promise<void> {
-    const { clock, deadline } = this.options;
-    let wait = this.options.firstPollMs ?? 2_000;
-    const maxWait = this.options.maxPollMs ?? 60_000;
+  /** Polls one batch with backoff until it ends, then keeps its results; or keeps why it cannot. */
+  private async collect(id: string, signal?: AbortSignal): Promise<void> {
+    const { clock, deadline, sleep } = this.run;
+    this.run.state.watch(id);
+    const submittedAt = clock.now();
+    const all = (kind: ModelErrorKind, message: string): void => {
+      for (const customId of this.run.state.customIdsOf(id)) this.fail(customId, kind, message);
+    };
+    let wait = this.run.options.firstPollMs ?? 2_000;
+    const maxWait = this.run.options.maxPollMs ?? 60_000;
     let failures = 0;
     for (;;) {
-      if (deadline !== undefined && clock.now() + wait > deadline) {
-        this.settleBatch(id, () => ({
-          error: new ModelError(
-            "deadline",
-            `${this.client}: batch ${id} had not ended when the time budget ran out; run the same command again to collect it (it is in ${this.state.path})`,
-          ),
-        }));
+      if (signal?.aborted) {
+        all("aborted", `the run stopped while batch ${id} was pending`);
         return;
       }
-      await this.sleep(wait);
+      if (deadline !== undefined && clock.now() + wait > deadline) {
+        all(
+          "deadline",
+          `batch ${id} had not ended when the time budget ran out; run the same command again to collect it (it is in ${this.run.state.path})`,
+        );
+        return;
+      }
+      await sleep(wait, signal);
       wait = Math.min(wait * 1.5, maxWait);
+      if (signal?.aborted) continue;
       let status: Awaited<ReturnType<BatchBackend<P, R>["poll"]>>;
       try {
         status = await this.backend.poll(id);
@@ -322,81 +388,174 @@ export class Batcher<P, R> {
       } catch (error) {
         // A poll that failed says nothing of the batch: ask again, five times in a row at most.
         if (++failures < 5) continue;
-        this.settleBatch(id, () => ({
-          error: new ModelError("connection", `${this.client}: polling batch ${id} failed: ${String(error)}`),
-        }));
+        all("connection", `polling batch ${id} failed: ${String(error)}`);
         return;
       }
       if (status.state === "running") continue;
       if (status.state === "failed") {
-        const customIds = this.state.customIdsOf(id);
-        await this.state.forget(id);
-        this.settleIds(id, customIds, () => ({
-          error: new ModelError("bad_request", `${this.client}: batch ${id} failed: ${status.message}`),
-        }));
+        all("bad_request", `batch ${id} failed: ${status.message}`);
+        await this.run.state.forget(id);
         return;
       }
-      let outcomes: Array<BatchOutcome<R>>;
+      const expected = new Set(this.run.state.customIdsOf(id));
+      const latencyMs = clock.now() - submittedAt;
       try {
-        outcomes = await this.backend.results(id);
+        for await (const outcome of this.backend.results(id)) {
+          if (!expected.delete(outcome.customId)) continue;
+          if (outcome.ok) this.answer(outcome.customId, outcome.response, latencyMs);
+          else this.fail(outcome.customId, outcome.error.kind, outcome.error.message, outcome.error.status);
+        }
       } catch (error) {
-        this.settleBatch(id, () => ({
-          error: new ModelError(
-            "connection",
-            `${this.client}: reading batch ${id}'s results failed: ${String(error)}`,
-          ),
-        }));
+        for (const customId of expected)
+          this.fail(customId, "connection", `reading batch ${id}'s results failed: ${String(error)}`);
         return;
       }
-      this.state.collect(id);
-      const byId = new Map(outcomes.map((o) => [o.customId, o]));
-      this.settleBatch(id, (customId) => {
-        const outcome = byId.get(customId);
-        if (!outcome)
-          return {
-            error: new ModelError(
-              "server",
-              `${this.client}: batch ${id} has no result for request ${customId}`,
-            ),
-          };
-        return outcome.ok ? { response: outcome.response } : { error: outcome.error };
-      });
+      this.run.state.collect(id);
+      for (const customId of expected)
+        this.fail(customId, "server", `batch ${id} has no result for request ${customId}`);
       return;
     }
   }
 
-  /** Settles every waiting request of a batch: with its result, or the error. */
-  private settleBatch(
-    id: string,
-    outcomeOf: (customId: string) => { response: R } | { error: ModelError },
-  ): void {
-    this.settleIds(id, this.state.customIdsOf(id), outcomeOf);
+  /** Keeps a request's result for its file's next pass. */
+  private answer(customId: string, response: R, latencyMs: number): void {
+    this.keep(customId, { response, latencyMs });
+    this.settled.push({
+      key: customId.slice("rg-".length),
+      model: this.model,
+      usage: this.usageOf(response),
+    });
   }
 
-  private settleIds(
-    id: string,
-    customIds: string[],
-    outcomeOf: (customId: string) => { response: R } | { error: ModelError },
-  ): void {
-    this.watching.delete(id);
-    for (const customId of customIds) {
-      const outcome = outcomeOf(customId);
-      this.settle(
-        customId,
-        "response" in outcome
-          ? { customId, ok: true, response: outcome.response }
-          : { customId, ok: false, error: outcome.error },
-      );
-    }
+  /** Keeps a request's error for its file's next pass. */
+  private fail(customId: string, kind: ModelErrorKind, message: string, status?: number): void {
+    this.keep(customId, logged(new ModelError(kind, message, status)));
+    this.settled.push({ key: customId.slice("rg-".length), model: this.model, usage: null });
   }
 
-  private settle(customId: string, outcome: BatchOutcome<R>): void {
-    const waiting = this.waiters.get(customId);
-    if (!waiting) return;
-    this.waiters.delete(customId);
-    for (const waiter of waiting) {
-      if (outcome.ok) waiter.resolve(outcome.response);
-      else waiter.reject(outcome.error);
-    }
+  private keep(customId: string, result: LoggedResult<R>): void {
+    this.run.results.put(`${this.client}\u0000${customId.slice("rg-".length)}`, result);
   }
+}
+
+export interface BatchOptions {
+  /** Most bytes of requests in one batch (default 32 MB). */
+  maxBatchBytes?: number;
+  /** First poll after this long; then ×1.5 each time, up to `maxPollMs`. */
+  firstPollMs?: number;
+  maxPollMs?: number;
+  /** Told of each batch submitted. */
+  onSubmit?: (id: string, requests: number) => void;
+}
+
+/**
+ * A batch run (`--batch`, SPEC §12): the state file, the answer log and the spools in a temporary
+ * folder, one batcher per model, and the rounds the engine drives between its passes over the files.
+ */
+export class BatchRun implements BatchRounds {
+  /** Each file's answers, as it got them, to replay in its later passes. */
+  readonly answers: AnswerLog;
+  /** The batches' results by model and request name, until the file asks for them again. */
+  readonly results: DiskLog;
+  private readonly log: DiskLog;
+  private readonly folder: string;
+  private readonly batchers: Array<Batcher<unknown, unknown>> = [];
+  readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+
+  constructor(
+    readonly state: BatchState,
+    readonly clock: Clock,
+    readonly options: BatchOptions,
+    /** Absolute time on `clock` when the run's time budget ends: waiting stops there, the state stays. */
+    readonly deadline?: number,
+    sleep?: (ms: number, signal?: AbortSignal) => Promise<void>,
+  ) {
+    this.folder = mkdtempSync(join(tmpdir(), "rubric-gate-batch-"));
+    this.results = new DiskLog(join(this.folder, "results.jsonl"));
+    const log = new DiskLog(join(this.folder, "answers.jsonl"));
+    this.log = log;
+    this.answers = {
+      get(key) {
+        const value = log.get(key) as { answer: ModelAnswer } | LoggedError | undefined;
+        if (value === undefined) return undefined;
+        return "answer" in value ? value.answer : unlogged(value);
+      },
+      put(key, value) {
+        log.put(key, value instanceof ModelError ? logged(value) : { answer: value });
+      },
+    };
+    this.sleep = sleep ?? abortableSleep;
+  }
+
+  /** The batcher of one model (`client` is its `provider:model`), whose requests go through `backend`. */
+  batcher<P, R>(
+    client: string,
+    model: string,
+    backend: BatchBackend<P, R>,
+    usageOf: (response: R) => Usage,
+  ): Batcher<P, R> {
+    const batcher = new Batcher(
+      client,
+      model,
+      backend,
+      usageOf,
+      this,
+      join(this.folder, `spool-${this.batchers.length}.jsonl`),
+    );
+    this.batchers.push(batcher as unknown as Batcher<unknown, unknown>);
+    return batcher;
+  }
+
+  async round(signal?: AbortSignal): Promise<SettledCall[]> {
+    await this.state.ready();
+    const settled = await Promise.all(this.batchers.map((batcher) => batcher.round(signal)));
+    return settled.flat();
+  }
+
+  /** Removes the logs and the spools (the state file stays: `state.finish()` decides). */
+  close(): void {
+    for (const batcher of this.batchers) batcher.close();
+    this.results.close();
+    this.log.close();
+    rmSync(this.folder, { recursive: true, force: true });
+  }
+}
+
+function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    }
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}
+
+/**
+ * A run's batch settings: its state, its clock and time budget, the first poll's delay from the
+ * environment (`RUBRIC_GATE_BATCH_POLL_MS`, default 2000) and a line said per batch submitted.
+ */
+export function batchRun(options: {
+  state: BatchState;
+  clock: Clock;
+  deadline?: number;
+  env: Readonly<Record<string, string | undefined>>;
+  say: (line: string) => void;
+}): BatchRun {
+  const value = options.env.RUBRIC_GATE_BATCH_POLL_MS;
+  const n = Number(value);
+  const firstPollMs = value !== undefined && value.trim() !== "" && Number.isFinite(n) && n >= 0 ? n : 2_000;
+  return new BatchRun(
+    options.state,
+    options.clock,
+    {
+      firstPollMs,
+      onSubmit: (id, requests) => {
+        options.say(`submitted batch ${id} (${requests} request${requests === 1 ? "" : "s"}); polling it`);
+      },
+    },
+    options.deadline,
+  );
 }

@@ -1,4 +1,4 @@
-import type { BatchSettings } from "./batch.js";
+import type { BatchRun } from "./batch.js";
 import { createAnthropicClient } from "./anthropic.js";
 import { createOpenAIClient, type JsonMode } from "./openai.js";
 import type { EndpointHealth } from "./health.js";
@@ -59,7 +59,7 @@ export interface ModelClientSettings {
    */
   images?: ImagesMode;
   /** `--batch`: calls go through the provider's batch API (OpenAI and Anthropic; SPEC §12). */
-  batch?: BatchSettings;
+  batch?: BatchRun;
 }
 
 /** Whether a model of `provider` is sent pictures under `mode`. */

@@ -1,5 +1,5 @@
 import type { Clock } from "../ports/clock.js";
-import type { BatchSettings } from "./batch.js";
+import type { BatchRun } from "./batch.js";
 import { createModelClient, keyProblem } from "./factory.js";
 import { EndpointHealth } from "./health.js";
 import type { JsonMode } from "./openai.js";
@@ -18,7 +18,7 @@ export interface ModelsOptions {
   /** Absolute time on `clock` when the run's time budget ends. */
   deadline?: number;
   /** `--batch`: calls go through the providers' batch APIs, sharing this state (SPEC §12). */
-  batch?: BatchSettings;
+  batch?: BatchRun;
 }
 
 /**

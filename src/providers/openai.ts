@@ -1,6 +1,6 @@
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError } from "openai";
 import { findJsonObjects, systemWithJsonSchema } from "./prompt-json.js";
-import { Batcher, type BatchSettings } from "./batch.js";
+import type { BatchRun } from "./batch.js";
 import { openaiBatches } from "./batch-backends.js";
 import { addUsage, checkTurns, parseArguments } from "./tool-loop.js";
 import {
@@ -43,7 +43,7 @@ export interface OpenAIClientOptions {
   jsonMode?: JsonMode;
   retry: RetryPolicy;
   /** Send the calls (tool loops excepted) through the Batch API (`--batch`, SPEC §12). */
-  batch?: BatchSettings;
+  batch?: BatchRun;
 }
 
 /** A `ModelClient` over Chat Completions, for OpenAI and OpenAI-compatible servers (Ollama, vLLM, …). */
@@ -72,7 +72,9 @@ export function createOpenAIClient(opts: OpenAIClientOptions): ModelClient {
   }
 
   const batcher = opts.batch
-    ? new Batcher<ChatParams, ChatCompletion>(id, openaiBatches(sdk), opts.batch.state, opts.batch.options)
+    ? opts.batch.batcher<ChatParams, ChatCompletion>(id, model, openaiBatches(sdk), (completion) =>
+        toUsage(completion.usage),
+      )
     : undefined;
 
   async function complete(request: StructuredRequest): Promise<ModelAnswer> {
@@ -84,9 +86,9 @@ export function createOpenAIClient(opts: OpenAIClientOptions): ModelClient {
     const messages = [...params.messages];
     try {
       // The same request the online call sends, as one line of a batch (a tool loop stays online).
-      if (batcher && !request.tools) {
-        const completion = await batcher.request(params, request.signal, request.nonce);
-        return toAnswer(completion, { latencyMs: clock.now() - started, attempts: 1 }, prior);
+      if (batcher && !request.tools && request.batchKey !== undefined) {
+        const { response, latencyMs } = batcher.request(params, request.batchKey, request.signal);
+        return toAnswer(response, { latencyMs, attempts: 1 }, prior);
       }
       // With tools, the model may call them first: each call's output goes back as a `tool` message,
       // until it answers (the tool runner ends the loop at its bounds).

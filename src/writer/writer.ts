@@ -8,7 +8,13 @@ import {
   renderRubric,
   type Artifact,
 } from "../judge/prompt.js";
-import { asModelError, type JsonSchema, type ModelClient, type ModelError } from "../ports/models.js";
+import {
+  asModelError,
+  BatchPending,
+  type JsonSchema,
+  type ModelClient,
+  type ModelError,
+} from "../ports/models.js";
 import type { Rubric } from "../rubric/types.js";
 import { answerJsonSchema } from "../util/answer-schema.js";
 import { WriterAnswerSchema, type Edit } from "./edits.js";
@@ -120,6 +126,8 @@ export function createWriter(options: WriterOptions): Writer {
           ...(signal ? { signal } : {}),
         });
       } catch (error) {
+        // In a batch run: the answer is not in yet, and the file is graded again once it is.
+        if (error instanceof BatchPending) throw error;
         const modelError = asModelError(error);
         return {
           kind: "error",

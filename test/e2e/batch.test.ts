@@ -8,7 +8,12 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Report } from "../../src/report/schema.js";
-import { startModelServer, type ModelServer } from "../support/model-server.js";
+import {
+  requestSchemaName,
+  requestToolResults,
+  startModelServer,
+  type ModelServer,
+} from "../support/model-server.js";
 import { artifactOf, contains, isJudgeRequest, scripted, verdictsFor } from "../support/scripted.js";
 import { cli, makeWorkspace } from "../support/workspace.js";
 
@@ -48,7 +53,6 @@ const env = (): Record<string, string> => ({
   ANTHROPIC_API_KEY: "test-key",
   ANTHROPIC_BASE_URL: server.anthropicBaseURL,
   RUBRIC_GATE_BATCH_POLL_MS: "40",
-  RUBRIC_GATE_BATCH_QUIET_MS: "150",
 });
 
 async function tree(count: number) {
@@ -129,6 +133,153 @@ describe.each(PROVIDERS)("--batch through the $name SDK", ({ judge }) => {
       for (const f of errors) expect(f.reason).toMatch(/expired before this request ran/);
       expect(report.files.filter((f) => f.result !== "grader_error")).toHaveLength(4);
       expect(report.gate.status).toBe("error");
+    } finally {
+      await ws.cleanup();
+    }
+  }, 60_000);
+});
+
+/** The writer of the revision tests: adds what the page lacks, as the online writer would. */
+const fixPage = (artifact: string): Array<{ find: string; replace: string }> => {
+  const heading = /^# Page \d+\n/.exec(artifact)?.[0];
+  if (!heading) return [];
+  const add = `${artifact.includes("## Install") ? "" : "\n## Install\n\nnpm i tool\n"}${artifact.includes("Usage:") ? "" : "\nUsage: `tool run`\n"}`;
+  return [{ find: heading, replace: `${heading}${add}` }];
+};
+
+describe("--batch passes", () => {
+  it.each(PROVIDERS)(
+    "revisions go as successive rounds ($name) and end where the online run ends",
+    async ({ judge }) => {
+      const ws = await tree(40);
+      // The same tree, graded online.
+      const online = await tree(40);
+      try {
+        server.setHandler(scripted({ judge: RULES, writer: fixPage }));
+        const a = await cli(
+          ["grade", "--judge", judge, "--revise", "--report", "a.json"],
+          online.root,
+          env(),
+        );
+        expect(a.code, a.stderr).toBe(0);
+        server.requests.length = 0;
+        const b = await cli(
+          ["grade", "--judge", judge, "--revise", "--batch", "--concurrency", "3", "--report", "b.json"],
+          ws.root,
+          env(),
+        );
+        expect(b.code, b.stderr).toBe(0);
+        const ra = JSON.parse(await online.read("a.json")) as Report;
+        const rb = JSON.parse(await ws.read("b.json")) as Report;
+        expect(essence(rb)).toEqual(essence(ra));
+        expect(rb.files.map((f) => f.diff)).toEqual(ra.files.map((f) => f.diff));
+        for (let i = 0; i < 40; i++) {
+          const path = `docs/${i % 10}/page-${i}.md`;
+          expect(await ws.read(path)).toBe(await online.read(path));
+        }
+        // Three rounds: every first grade, the writers of the failing pages, their second grades.
+        const failing = ra.files.filter((f) => f.iterations.length > 1).length;
+        expect(failing).toBeGreaterThan(0);
+        expect(server.batches.map((batch) => batch.customIds.length)).toEqual([40, failing, failing]);
+        expect(server.requests.filter((r) => !r.batch && requestSchemaName(r) !== null)).toHaveLength(0);
+        expect(rb.totals.calls).toBe(ra.totals.calls);
+        expect(rb.totals.input_tokens).toBe(ra.totals.input_tokens);
+        expect(rb.totals.output_tokens).toBe(ra.totals.output_tokens);
+      } finally {
+        await ws.cleanup();
+        await online.cleanup();
+      }
+    },
+    120_000,
+  );
+
+  it("judge samples stay several requests, each answered once", async () => {
+    const ws = await tree(10);
+    try {
+      const run = await cli(
+        ["grade", "--judge", "openai:gpt-4.1", "--judge-samples", "3", "--batch", "--report", "r.json"],
+        ws.root,
+        env(),
+      );
+      expect(run.code, run.stderr).toBe(1);
+      expect(server.batches).toHaveLength(1);
+      const ids = server.batches[0]?.customIds ?? [];
+      expect(ids).toHaveLength(30);
+      expect(new Set(ids).size).toBe(30);
+      const report = JSON.parse(await ws.read("r.json")) as Report;
+      expect(report.totals.calls).toBe(30);
+      expect(report.files.every((f) => f.iterations[0]?.calls.length === 3)).toBe(true);
+    } finally {
+      await ws.cleanup();
+    }
+  }, 60_000);
+
+  it("--max-cost counts the requests waiting in a batch: the rest are not sent", async () => {
+    const ws = await tree(20);
+    try {
+      const full = await cli(
+        ["grade", "--judge", "openai:gpt-4.1", "--batch", "--report", "full.json"],
+        ws.root,
+        env(),
+      );
+      expect(full.code, full.stderr).toBe(1);
+      const cost = (JSON.parse(await ws.read("full.json")) as Report).totals.cost_usd ?? 0;
+      expect(cost).toBeGreaterThan(0);
+      server.batches.length = 0;
+      const budget = cost / 4;
+      const run = await cli(
+        ["grade", "--judge", "openai:gpt-4.1", "--batch", "--max-cost", String(budget), "--report", "r.json"],
+        ws.root,
+        env(),
+      );
+      const report = JSON.parse(await ws.read("r.json")) as Report;
+      const sent = server.batches.flatMap((batch) => batch.customIds).length;
+      expect(sent).toBeGreaterThan(0);
+      // Booked by their estimated input as they went into the spool: about a quarter of the tree (the
+      // estimate leaves output out), never all of it.
+      expect(sent).toBeLessThanOrEqual(8);
+      expect(report.files.filter((f) => f.result === "interrupted")).toHaveLength(20 - sent);
+      for (const f of report.files.filter((f) => f.result === "interrupted"))
+        expect(f.reason).toMatch(/cost budget/);
+      expect(report.totals.cost_usd ?? 0).toBeLessThan(cost / 2);
+      expect(run.code).toBe(report.gate.exit_code);
+    } finally {
+      await ws.cleanup();
+    }
+  }, 60_000);
+
+  it("a judge with tools stays online and is not asked again in later passes", async () => {
+    const rubric = RUBRIC.replace(
+      "description: A page of the docs.",
+      "description: A page of the docs.\ntools: true",
+    );
+    const ws = await makeWorkspace({
+      "rubrics/docs.md": rubric,
+      "docs/a.md": "# Page 1\n\nUsage: `tool run`\n",
+      "src/tool.ts": "export {};\n",
+    });
+    try {
+      const judgeTurns: string[] = [];
+      const inner = scripted({ judge: RULES, writer: fixPage });
+      server.setHandler((req) => {
+        if (isJudgeRequest(req)) {
+          judgeTurns.push(artifactOf(req).includes("## Install") ? "second" : "first");
+          if (requestToolResults(req).length === 0)
+            return { toolCalls: [{ name: "read_file", arguments: { path: "src/tool.ts" } }] };
+        }
+        return inner(req);
+      });
+      const run = await cli(
+        ["grade", "--judge", "openai:gpt-4.1", "--revise", "--batch", "--report", "r.json"],
+        ws.root,
+        env(),
+      );
+      expect(run.code, run.stderr).toBe(0);
+      // Two turns for each of the two grades, online; only the writer went in a batch.
+      expect(judgeTurns).toEqual(["first", "first", "second", "second"]);
+      expect(server.batches).toHaveLength(1);
+      const report = JSON.parse(await ws.read("r.json")) as Report;
+      expect(report.files[0]?.result).toBe("satisfied");
     } finally {
       await ws.cleanup();
     }
