@@ -54,6 +54,8 @@ const InputsSchema = z.object({
     })
     .optional(),
   "merge-reports": z.string().default(""),
+  // Read by the command mode itself (src/action/command.ts); listed so every input is validated here.
+  command: z.string().default(""),
 });
 export type Inputs = z.infer<typeof InputsSchema>;
 export const INPUT_NAMES = Object.keys(InputsSchema.shape) as (keyof Inputs)[];

@@ -1,6 +1,7 @@
 import * as core from "@actions/core";
 import { CheckRunGuard } from "./check-guard.js";
 import { connect } from "./context.js";
+import { runCommand } from "./command.js";
 import { deliver } from "./deliver.js";
 import { grade } from "./grade.js";
 import { log } from "./log.js";
@@ -17,6 +18,12 @@ import { chooseTarget } from "./target.js";
 export async function run(): Promise<void> {
   const checks = new CheckRunGuard();
   try {
+    // One of the CLI's commands (`command:`): no event, no check run; its output and exit code.
+    const command = core.getInput("command").trim();
+    if (command) {
+      await runCommand(command);
+      return;
+    }
     const ctx = connect();
     if ("unsupported" in ctx) {
       log.warning(ctx.unsupported);
