@@ -20,6 +20,23 @@ export const log = {
   failed(text: string): void {
     core.setFailed(logText(text));
   },
+  /**
+   * Appends markdown to the job summary. A summary that cannot be written (no GITHUB_STEP_SUMMARY, as
+   * under a local runner; a full disk) is a warning: the check run and the report say the same, and a
+   * graded run must not turn into an error for it.
+   */
+  async summary(markdown: string): Promise<void> {
+    try {
+      await core.summary.addRaw(markdown, true).write();
+    } catch (error) {
+      core.summary.emptyBuffer();
+      core.warning(
+        logText(
+          `rubric-gate: the job summary could not be written (${error instanceof Error ? error.message : String(error)}); the check run and the report hold the same`,
+        ),
+      );
+    }
+  },
   name(text: string): string {
     return inlineText(text, 500);
   },

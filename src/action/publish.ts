@@ -62,7 +62,7 @@ export async function publishSkip(api: GitHubApi, handle: CheckHandle, reason: s
     summary,
     annotations: [],
   });
-  await core.summary.addRaw(summary, true).write();
+  await log.summary(summary);
   log.notice(reason);
 }
 

@@ -1,4 +1,3 @@
-import * as core from "@actions/core";
 import { pendingReason, renderRevisions, revisionState } from "../delivery/render.js";
 import type { Delivery } from "../delivery/types.js";
 import type { RunResult } from "../engine/run.js";
@@ -89,18 +88,15 @@ export async function publishResults(
     }
     if (committed) current = { view, conclusion };
   }
-  await core.summary
-    .addRaw(
-      summaryWith(current.view, JOB_SUMMARY_LIMIT, section(200_000), {
-        notices: [
-          ...(handle.kind === "workflow-commands" ? [fallbackNotice(handle.reason)] : []),
-          ...headNotices,
-        ],
-        revisionState: revisionState(delivery),
-      }),
-      true,
-    )
-    .write();
+  await log.summary(
+    summaryWith(current.view, JOB_SUMMARY_LIMIT, section(200_000), {
+      notices: [
+        ...(handle.kind === "workflow-commands" ? [fallbackNotice(handle.reason)] : []),
+        ...headNotices,
+      ],
+      revisionState: revisionState(delivery),
+    }),
+  );
   if (event.kind === "pull_request" && inputs.comment) {
     await bestEffort("sticky comment", async () => {
       const body = summaryWith(current.view, COMMENT_LIMIT, section(30_000), {

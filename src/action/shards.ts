@@ -1,5 +1,4 @@
 import { resolve } from "node:path";
-import * as core from "@actions/core";
 import { glob } from "glob";
 import { readReportFile } from "../fs/report-file.js";
 import type { CheckHandle } from "../github/checks.js";
@@ -40,7 +39,7 @@ export async function gradeShard(ctx: ActionContext): Promise<void> {
   setOutputs(outcomeOf(conclusion, report), conclusion, report, paths);
   const line = `rubric-gate ${label}: ${report.files.length} of ${report.shard?.files ?? "?"} matched files graded here; the report is at ${paths.json}. Upload it as an artifact; the final job (input merge-reports) publishes one check run and one comment for every shard.`;
   log.info(line);
-  await core.summary.addRaw(`${line}\n`, true).write();
+  await log.summary(`${line}\n`);
 }
 
 /**

@@ -87,7 +87,7 @@ function prPayload(options: { fork?: boolean } = {}): Record<string, unknown> {
 
 async function pullRequestRun(
   inputs: Record<string, string>,
-  options: { fork?: boolean; workspace: string },
+  options: { fork?: boolean; workspace: string; env?: Record<string, string> },
 ) {
   return runAction({
     eventName: "pull_request",
@@ -98,6 +98,7 @@ async function pullRequestRun(
     workspace: options.workspace,
     apiUrl: github!.url,
     inputs,
+    ...(options.env ? { env: options.env } : {}),
   });
 }
 
@@ -211,6 +212,30 @@ describe("pull_request", () => {
     expect(github.requests.filter((r) => r.operationId === "issues/create-comment")).toHaveLength(1);
     expect(after[0]?.body).not.toBe(comments[0]?.body);
     expect(github.violations).toEqual([]);
+  });
+
+  it("without GITHUB_STEP_SUMMARY (a local runner) a graded run keeps its result, with a warning", async () => {
+    const ws = await makeWorkspace({ "rubrics/guide.md": HEAD_RUBRIC, "docs/guide.md": GUIDE });
+    cleanups.push(() => ws.cleanup());
+    github = await startGitHubServer({
+      owner: OWNER,
+      repo: REPO,
+      headSha: HEAD_SHA,
+      pullFiles: { 2: [{ filename: "docs/guide.md", status: "modified" }] },
+      contentsAt: { [BASE_SHA]: { "rubrics/guide.md": BASE_RUBRIC, "docs/guide.md": "# Guide\n" } },
+    });
+    models = await startModelServer(judge);
+    const run = await pullRequestRun(openaiInputs(), {
+      workspace: ws.root,
+      env: { GITHUB_STEP_SUMMARY: "" },
+    });
+    expect(github.violations).toEqual([]);
+    expect(run.outputs).toMatchObject({ result: "failed", conclusion: "failure", "files-graded": "1" });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(
+      /::warning::rubric-gate: the job summary could not be written \(.*GITHUB_STEP_SUMMARY/,
+    );
+    expect(github.state.checkRuns[0]?.conclusion).toBe("failure");
   });
 
   it("300 changed files and 200 failing criteria: at most 50 annotations a request, all of them arrive, the summary fits", async () => {
