@@ -1,5 +1,7 @@
 import { relative, resolve } from "node:path";
-import { batchPrices } from "../engine/pricing.js";
+import { batchPrices, parsePriceOverrides, type PriceTable } from "../engine/pricing.js";
+import type { FileSource } from "../ports/files.js";
+import { InputError } from "./inputs.js";
 import { BatchState, batchRun, FILES_IN_HAND } from "../providers/batch.js";
 import { runGrade, type RunResult } from "../engine/run.js";
 import { createFileVerdictStore } from "../fs/verdict-store.js";
@@ -46,6 +48,7 @@ export async function grade(ctx: ActionContext, target: Target): Promise<Graded>
         },
       })
     : undefined;
+  const prices = inputs.prices ? await pricesInput(inputs.prices, target.rubricSource) : undefined;
   const models = createModels({
     env,
     timeoutMs: inputs["timeout-seconds"] * 1000,
@@ -89,7 +92,7 @@ export async function grade(ctx: ActionContext, target: Target): Promise<Graded>
     ...(batch ? { batch } : {}),
     // A batch pass makes no model call but a tool loop's: its files are read and built side by side.
     concurrency: batch ? Math.max(inputs.concurrency, FILES_IN_HAND) : inputs.concurrency,
-    ...(batchState ? { prices: batchPrices() } : {}),
+    ...(batchState ? { prices: batchPrices(prices) } : prices ? { prices } : {}),
     maxFileBytes: inputs["max-file-bytes"],
     ...(deadline === undefined ? {} : { deadline }),
     ...(inputs["max-tokens"] === undefined ? {} : { maxTokens: inputs["max-tokens"] }),
@@ -129,4 +132,19 @@ function progressLog(): (file: FileReport) => void {
     }
     log.info(`[${done}] ${log.name(file.path)} (${log.name(file.rubric)}): ${file.result}${reason}`);
   };
+}
+
+/**
+ * The `prices` input: a JSON object of price overrides, or the path of a JSON file read where the
+ * rubrics are read (the base branch on a pull request), so that a pull request cannot lower the prices
+ * its own budget is counted in.
+ */
+async function pricesInput(value: string, source: FileSource): Promise<PriceTable> {
+  if (value.trimStart().startsWith("{")) return parsePriceOverrides(value, 'input "prices"');
+  const bytes = await source.read(value.trim(), { maxBytes: 1024 * 1024 });
+  if (bytes === null)
+    throw new InputError(
+      `input "prices" = ${JSON.stringify(value)}: no such file where the rubrics are read (the base branch on a pull request); give a JSON object or a committed file`,
+    );
+  return parsePriceOverrides(new TextDecoder().decode(bytes), `input "prices" (${value.trim()})`);
 }

@@ -54,6 +54,7 @@ const InputsSchema = z.object({
     })
     .optional(),
   "merge-reports": z.string().default(""),
+  prices: z.string().optional(),
   // Read by the command mode itself (src/action/command.ts); listed so every input is validated here.
   command: z.string().default(""),
 });

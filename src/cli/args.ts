@@ -3,6 +3,8 @@ import { z } from "zod";
 import { parseShard } from "../engine/shard.js";
 import { IMAGES_MODES } from "../ports/models.js";
 import { modelSpec, positiveNumber, wholeNumber } from "../util/string-schemas.js";
+import { didYouMean } from "../util/suggest.js";
+import { flagErrorMessage } from "./flag-errors.js";
 
 export const HELP = `rubric-gate — grade files against markdown rubrics with an isolated LLM judge
 
@@ -106,50 +108,57 @@ export class UsageError extends Error {
 }
 
 /** Parses argv (without node and the script) into a command; environment defaults fill the gaps. */
-export function parseCommand(argv: string[], env: Record<string, string | undefined>): Command {
+export function parseCommand(
+  argv: string[],
+  env: Record<string, string | undefined>,
+  /** Every command's name, for "did you mean" (grade and check-rubrics are known here). */
+  commands: readonly string[] = ["grade", "check-rubrics"],
+): Command {
   const [command, ...rest] = argv;
   if (command === undefined || command === "--help" || command === "-h" || command === "help")
     return { command: "help" };
   if (command === "--version" || command === "-v") return { command: "version" };
   if (command !== "grade" && command !== "check-rubrics") {
-    throw new UsageError(`unknown command "${command}" (see --help for the commands)`);
+    const hint = command.startsWith("-")
+      ? didYouMean(command.replace(/^-+/, ""), ["help", "version"], (c) => `--${c}`)
+      : didYouMean(command, commands);
+    throw new UsageError(
+      `unknown command ${JSON.stringify(command)}${hint} (commands: ${commands.join(", ")}; see --help)`,
+    );
   }
+  const options = {
+    rubrics: { type: "string" },
+    judge: { type: "string", multiple: true },
+    "judge-samples": { type: "string" },
+    writer: { type: "string" },
+    revise: { type: "boolean" },
+    "max-iterations": { type: "string" },
+    concurrency: { type: "string" },
+    report: { type: "string" },
+    json: { type: "boolean" },
+    "dry-run": { type: "boolean" },
+    "json-mode": { type: "string" },
+    images: { type: "string" },
+    timeout: { type: "string" },
+    "budget-seconds": { type: "string" },
+    "max-tokens": { type: "string" },
+    "max-cost": { type: "string" },
+    "max-file-bytes": { type: "string" },
+    prices: { type: "string" },
+    cache: { type: "string" },
+    shard: { type: "string" },
+    batch: { type: "boolean" },
+    "batch-state": { type: "string" },
+    journal: { type: "string" },
+    mlflow: { type: "string" },
+    help: { type: "boolean", short: "h" },
+  } as const;
   let parsed;
   try {
-    parsed = parseArgs({
-      args: rest,
-      allowPositionals: command === "grade",
-      strict: true,
-      options: {
-        rubrics: { type: "string" },
-        judge: { type: "string", multiple: true },
-        "judge-samples": { type: "string" },
-        writer: { type: "string" },
-        revise: { type: "boolean" },
-        "max-iterations": { type: "string" },
-        concurrency: { type: "string" },
-        report: { type: "string" },
-        json: { type: "boolean" },
-        "dry-run": { type: "boolean" },
-        "json-mode": { type: "string" },
-        images: { type: "string" },
-        timeout: { type: "string" },
-        "budget-seconds": { type: "string" },
-        "max-tokens": { type: "string" },
-        "max-cost": { type: "string" },
-        "max-file-bytes": { type: "string" },
-        prices: { type: "string" },
-        cache: { type: "string" },
-        shard: { type: "string" },
-        batch: { type: "boolean" },
-        "batch-state": { type: "string" },
-        journal: { type: "string" },
-        mlflow: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
+    parsed = parseArgs({ args: rest, allowPositionals: command === "grade", strict: true, options });
   } catch (error) {
-    throw new UsageError(`${command}: ${(error as Error).message} (see --help)`);
+    const flags = command === "grade" ? Object.keys(options) : ["rubrics", "json", "help"];
+    throw new UsageError(flagErrorMessage(command, error, flags), { cause: error });
   }
   if (parsed.values.help) return { command: "help" };
   const values: Record<string, unknown> = { ...parsed.values };

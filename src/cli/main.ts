@@ -1,9 +1,10 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
-import { dirname, relative, resolve } from "node:path";
-import { planRun } from "../engine/plan.js";
+import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
+import { planRun, type Plan } from "../engine/plan.js";
 import { WriteRefusedError, type FileSink } from "../ports/files.js";
 import { runGrade } from "../engine/run.js";
 import { createFileVerdictStore } from "../fs/verdict-store.js";
+import { repositoryRoot } from "../fs/repo-root.js";
 import { createWorkspaceSink, createWorkspaceSource } from "../fs/workspace.js";
 import type { VerdictStore } from "../judge/cache.js";
 import { keyProblem } from "../providers/factory.js";
@@ -31,7 +32,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   if (subcommand) return subcommand.run(argv.slice(1), io);
   let command;
   try {
-    command = parseCommand(argv, io.env);
+    command = parseCommand(argv, io.env, ["grade", "check-rubrics", ...Object.keys(SUBCOMMANDS)]);
   } catch (error) {
     if (error instanceof UsageError) {
       io.stderr(`rubric-gate: ${error.message}`);
@@ -47,7 +48,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       io.stdout(VERSION);
       return 0;
     case "check-rubrics":
-      return checkRubrics(command.rubrics, command.json, io);
+      return checkRubrics(command.rubrics, command.json, repositoryRoot(io.cwd), io);
     case "grade": {
       let prices: PriceTable | undefined;
       try {
@@ -56,9 +57,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         io.stderr(`rubric-gate: ${(error as Error).message}`);
         return 2;
       }
+      // Run from a subfolder, the command works on the whole repository; PATHs stay relative to here.
+      const root = repositoryRoot(io.cwd);
+      const paths = command.paths.map((path) => repositoryPath(path, io.cwd, root));
       return command.flags["dry-run"]
-        ? dryRun(command.paths, command.flags, prices, io)
-        : grade(command.paths, command.flags, prices, io);
+        ? dryRun(paths, command.flags, prices, root, io)
+        : grade(paths, command.flags, prices, root, io);
     }
   }
 }
@@ -83,8 +87,15 @@ function helpText(): string {
     : HELP;
 }
 
-async function checkRubrics(pattern: string, json: boolean, io: CliIo): Promise<number> {
-  const workspace = createWorkspaceSource(io.cwd);
+/** A PATH given from `cwd` as the repository names it; one outside the repository stays as given. */
+function repositoryPath(path: string, cwd: string, root: string): string {
+  const inside = relative(root, resolve(cwd, path)).split(sep).join("/");
+  if (inside.startsWith("..") || isAbsolute(inside)) return path;
+  return path.endsWith("/") && inside !== "" ? `${inside}/` : inside || ".";
+}
+
+async function checkRubrics(pattern: string, json: boolean, root: string, io: CliIo): Promise<number> {
+  const workspace = createWorkspaceSource(root);
   const { rubrics, problems } = await loadRubrics(workspace, pattern);
   if (problems.length === 0) problems.push(...checkRubricGlobs(rubrics, await workspace.list()));
   if (json) io.stdout(JSON.stringify({ rubrics, problems }, null, 2));
@@ -100,10 +111,11 @@ async function dryRun(
   paths: string[],
   flags: GradeFlags,
   prices: PriceTable | undefined,
+  root: string,
   io: CliIo,
 ): Promise<number> {
   const plan = await planRun({
-    workspace: createWorkspaceSource(io.cwd),
+    workspace: createWorkspaceSource(root),
     rubricsGlob: flags.rubrics,
     ...(paths.length ? { paths } : {}),
     ...(flags.shard ? { shard: flags.shard } : {}),
@@ -118,14 +130,33 @@ async function dryRun(
     io.stderr(renderProblems(plan.problems));
     return 2;
   }
+  plan.warnings.push(...budgetWarnings(plan, flags));
   io.stdout(flags.json ? JSON.stringify(plan, null, 2) : renderPlan(plan));
   return 0;
+}
+
+/** What the dry run's estimate says of the budgets: a run they would cut short is said before it starts. */
+function budgetWarnings(plan: Plan, flags: GradeFlags): string[] {
+  const warnings: string[] = [];
+  const cost = flags["max-cost"];
+  if (cost !== undefined && plan.costUsd !== null && plan.costUsd > cost)
+    warnings.push(
+      `the estimate (~$${plan.costUsd.toFixed(4)} for the first grade alone) is over --max-cost ${cost}: a real run would stop early and leave files interrupted; raise --max-cost or grade fewer files (PATHs, --shard)`,
+    );
+  const tokens = flags["max-tokens"];
+  const estimate = plan.inputTokens + plan.outputTokens;
+  if (tokens !== undefined && estimate > tokens)
+    warnings.push(
+      `the estimate (~${estimate} tokens for the first grade alone) is over --max-tokens ${tokens}: a real run would stop early and leave files interrupted; raise --max-tokens or grade fewer files`,
+    );
+  return warnings;
 }
 
 async function grade(
   paths: string[],
   flags: GradeFlags,
   prices: PriceTable | undefined,
+  root: string,
   io: CliIo,
 ): Promise<number> {
   const clock = systemClock;
@@ -165,7 +196,8 @@ async function grade(
   let batchState: BatchState | undefined;
   if (flags.batch) {
     const statePath = flags["batch-state"] ?? ".rubric-gate/batch-state.json";
-    batchState = new BatchState(resolve(io.cwd, statePath));
+    // The default state lives at the repository's root, wherever in it the command is run.
+    batchState = new BatchState(resolve(flags["batch-state"] ? io.cwd : root, statePath));
     try {
       await batchState.ready();
     } catch (error) {
@@ -201,7 +233,7 @@ async function grade(
   let done = 0;
   let total = 0;
   const seenReasons = new Set<string>();
-  const workspace = createWorkspaceSource(io.cwd);
+  const workspace = createWorkspaceSource(root);
   const { report } = await runGrade({
     workspace,
     rubricsGlob: flags.rubrics,
@@ -217,7 +249,7 @@ async function grade(
     },
     revise: flags.revise,
     reviseOffReason: "revision is off (pass --revise to run the outcome loop)",
-    ...(flags.revise ? { sink: sayingRefusals(createWorkspaceSink(io.cwd), io) } : {}),
+    ...(flags.revise ? { sink: sayingRefusals(createWorkspaceSink(root), io) } : {}),
     ...(flags["max-iterations"] === undefined ? {} : { maxIterations: flags["max-iterations"] }),
     ...(batch ? { batch } : {}),
     // A batch pass makes no model call but a tool loop's: its files are read and built side by side.

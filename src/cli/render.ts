@@ -89,7 +89,7 @@ export function renderReport(report: Report): string {
     const reason = file.reason ? `: ${words(file.reason)}` : "";
     out.push("", `${name(file.path)} — ${file.result}${reason}`);
     for (const [id, v] of failing) {
-      // path:line: so that editors and terminals can jump to the evidence.
+      // path:line: at the start of the line, so that editors and terminals can jump to the evidence.
       const at =
         v.line === null && v.location !== null
           ? `${name(file.path)} (${name(v.location)})`
@@ -103,7 +103,7 @@ export function renderReport(report: Report): string {
         ? ` (${v.uncertain ? "uncertain, " : ""}votes ${v.votes.pass} pass / ${v.votes.fail} fail)`
         : "";
       out.push(
-        `  ${at}: ${v.advisory ? "warning" : "fail"} ${id}${votes}: ${words(v.explanation)}${unverified}`,
+        `${at}: ${v.advisory ? "warning" : "fail"} ${id}${votes}: ${words(v.explanation)}${unverified}`,
       );
     }
   }

@@ -1,3 +1,4 @@
+import { minimatch } from "minimatch";
 import { checkRubricGlobs, loadRubrics } from "../rubric/load.js";
 import { matchesRubric } from "../rubric/match.js";
 import type { ConfigProblem, Rubric } from "../rubric/types.js";
@@ -37,17 +38,39 @@ export async function prepareRun(options: {
   const allPaths = await options.workspace.list();
   if (problems.length === 0) problems.push(...checkRubricGlobs(loaded.rubrics, allPaths));
   const known = new Set(allPaths);
-  const explicit = options.paths?.map(normalizePath);
-  for (const path of explicit ?? []) {
-    if (!known.has(path)) {
-      problems.push({
-        file: path,
-        line: 0,
-        message: `${path} does not exist in the workspace, or is ignored`,
-        hint: "pass paths relative to the repository root, e.g. docs/guide.md",
-      });
+  // A PATH is a file, a folder (its files a rubric grades) or a glob (the same); each must name something.
+  let explicit: string[] | undefined;
+  const expanded = new Set<string>();
+  for (const given of options.paths ?? []) {
+    const path = normalizePath(given).replace(/\/+$/, "");
+    if (known.has(path)) {
+      (explicit ??= []).push(path);
+      continue;
     }
+    const glob = /[*?[\]{}]/.test(path);
+    const inside = glob
+      ? allPaths.filter((file) => minimatch(file, path, { dot: true }))
+      : path === "" || path === "."
+        ? allPaths
+        : allPaths.filter((file) => file.startsWith(`${path}/`));
+    const graded = inside.filter((file) => loaded.rubrics.some((r) => matchesRubric(r, file)));
+    explicit ??= [];
+    for (const file of graded) expanded.add(file);
+    if (graded.length > 0) continue;
+    problems.push({
+      file: given,
+      line: 0,
+      message:
+        inside.length === 0
+          ? `${given} ${glob ? "matches no file" : "does not exist"} in the workspace, or is ignored`
+          : `${given} holds ${inside.length} file(s), none of them matched by a rubric`,
+      hint:
+        inside.length === 0
+          ? "pass files, folders or quoted globs that exist (in the Action, from the repository root), e.g. docs/guide.md, docs/ or 'docs/**/*.md'"
+          : "check the rubrics' `files` globs, or pass the files themselves",
+    });
   }
+  if (explicit) explicit.push(...expanded);
   if (problems.length > 0) return { rubrics: loaded.rubrics, problems, pairs: [] };
 
   const pairs: Pair[] = [];

@@ -37,6 +37,7 @@ export function createWorkspaceSource(root: string, options: WorkspaceOptions = 
   const list = (): Promise<string[]> => (listing ??= listFiles(root, options.include ?? []));
   const links = options.links ?? "inside";
   return {
+    where: root,
     list,
     async glob(pattern) {
       const files = await list();

@@ -1,5 +1,7 @@
 /** Where the engine reads files from: the workspace, or a git revision (rubrics from the PR's base). */
 export interface FileSource {
+  /** Where the source reads from, for messages (a folder on disk); unset for a commit of a remote. */
+  readonly where?: string;
   /** Every file path, relative, with forward slashes. */
   list(): Promise<string[]>;
   /** Paths matching a glob (with the source's own ignores). */

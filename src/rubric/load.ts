@@ -26,7 +26,7 @@ export async function loadRubrics(
         {
           file: pattern,
           line: 0,
-          message: `no rubric file matches "${pattern}"`,
+          message: `no rubric file matches "${pattern}"${source.where ? ` in ${source.where}` : ""}`,
           hint: `pass a glob of your rubric files with \`--rubrics\` (CLI) or the \`rubrics\` input (Action); the default is \`${DEFAULT_RUBRICS_GLOB}\``,
         },
       ],

@@ -238,6 +238,33 @@ describe("pull_request", () => {
     expect(github.state.checkRuns[0]?.conclusion).toBe("failure");
   });
 
+  it("input prices: the cost is counted at the given prices, inline or from a file on the base branch", async () => {
+    const ws = await makeWorkspace({ "rubrics/guide.md": HEAD_RUBRIC, "docs/guide.md": GUIDE });
+    cleanups.push(() => ws.cleanup());
+    const table = '{"gpt-4.1": {"input": 1000, "output": 2000}}';
+    github = await startGitHubServer({
+      owner: OWNER,
+      repo: REPO,
+      headSha: HEAD_SHA,
+      pullFiles: { 2: [{ filename: "docs/guide.md", status: "modified" }] },
+      contentsAt: {
+        [BASE_SHA]: { "rubrics/guide.md": BASE_RUBRIC, "docs/guide.md": "# Guide\n", "prices.json": table },
+      },
+    });
+    models = await startModelServer(judge);
+    for (const prices of [table, "prices.json"]) {
+      const run = await pullRequestRun({ ...openaiInputs(), prices }, { workspace: ws.root });
+      expect(run.outputs["result"], run.stdout).toBe("failed");
+      const report = JSON.parse(run.outputs["report"] ?? "null") as Report;
+      const t = report.totals;
+      expect(t.input_tokens).toBeGreaterThan(0);
+      expect(t.cost_usd).toBeCloseTo((t.input_tokens * 1000 + t.output_tokens * 2000) / 1e6, 9);
+    }
+    const missing = await pullRequestRun({ ...openaiInputs(), prices: "nope.json" }, { workspace: ws.root });
+    expect(missing.stdout).toContain('input "prices" = "nope.json": no such file where the rubrics are read');
+    expect(github.violations).toEqual([]);
+  });
+
   it("300 changed files and 200 failing criteria: at most 50 annotations a request, all of them arrive, the summary fits", async () => {
     const files: Record<string, string> = { "rubrics/guide.md": HEAD_RUBRIC };
     const pullFiles = [];

@@ -409,7 +409,10 @@ describe("calibrate", () => {
       [["calibrate", "rubrics/nope.md"], "not a rubric file"],
       [["calibrate", "rubrics/guide.md", "--min-kappa", "2"], '--min-kappa "2"'],
       [["calibrate", "rubrics/guide.md", "--samples", "10"], '--samples "10"'],
-      [["calibrate", "rubrics/guide.md", "--bogus"], "Unknown option '--bogus'"],
+      [
+        ["calibrate", "rubrics/guide.md", "--bogus"],
+        "unknown flag --bogus (see rubric-gate calibrate --help for its flags)",
+      ],
     ];
     for (const [argv, says] of cases) {
       const run = await cli(argv, ws.root, env());

@@ -1,5 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { z } from "zod";
+import { flagErrorMessage } from "../flag-errors.js";
 
 export { decimal, modelSpec, wholeNumber } from "../../util/string-schemas.js";
 
@@ -25,7 +26,7 @@ export function parseFlags<S extends z.ZodType>(
       options: { ...options, help: { type: "boolean", short: "h" } },
     });
   } catch (error) {
-    return { ok: false, message: `${command}: ${(error as Error).message} (see ${command} --help)` };
+    return { ok: false, message: flagErrorMessage(command, error, [...Object.keys(options), "help"]) };
   }
   const values: Record<string, unknown> = { ...parsed.values };
   const help = values.help === true;
