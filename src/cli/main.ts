@@ -87,6 +87,40 @@ function helpText(): string {
     : HELP;
 }
 
+/**
+ * Says "still working" on stderr when `quietMs` pass with no file finished (default 30 s; the
+ * `RUBRIC_GATE_HEARTBEAT_MS` knob is for tests), with how long since the last one and where the run is.
+ */
+function heartbeatLine(
+  io: CliIo,
+  clock: { now(): number },
+  progress: () => string,
+): { start(): void; beat(): void; stop(): void } {
+  const knob = Number(io.env.RUBRIC_GATE_HEARTBEAT_MS);
+  const quietMs = Number.isFinite(knob) && knob > 0 ? knob : 30_000;
+  let last = clock.now();
+  let timer: NodeJS.Timeout | undefined;
+  return {
+    start() {
+      last = clock.now();
+      timer = setInterval(() => {
+        const quiet = clock.now() - last;
+        if (quiet >= quietMs)
+          io.stderr(
+            `rubric-gate: still working — ${progress()}; the last finished ${Math.round(quiet / 1000)} s ago (model calls in flight)`,
+          );
+      }, quietMs);
+      timer.unref();
+    },
+    beat() {
+      last = clock.now();
+    },
+    stop() {
+      if (timer) clearInterval(timer);
+    },
+  };
+}
+
 /** A PATH given from `cwd` as the repository names it; one outside the repository stays as given. */
 function repositoryPath(path: string, cwd: string, root: string): string {
   const inside = relative(root, resolve(cwd, path)).split(sep).join("/");
@@ -233,6 +267,8 @@ async function grade(
   let done = 0;
   let total = 0;
   const seenReasons = new Set<string>();
+  // A line while nothing finishes for a while (a slow model, a long batch), so a run never looks hung.
+  const heartbeat = heartbeatLine(io, clock, () => `${done} of ${total} file(s) done`);
   const workspace = createWorkspaceSource(root);
   const { report } = await runGrade({
     workspace,
@@ -283,12 +319,17 @@ async function grade(
       : {}),
     onStart: (pairs) => {
       total = pairs;
+      heartbeat.start();
     },
     onFile: (file) => {
       done++;
+      heartbeat.beat();
       io.stderr(progressLine(file, done, total, seenReasons));
     },
-  }).finally(() => batch?.close());
+  }).finally(() => {
+    heartbeat.stop();
+    batch?.close();
+  });
   // The report is a contract: never write one that does not validate.
   ReportSchema.parse(report);
   if (batchState) {

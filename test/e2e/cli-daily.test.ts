@@ -166,6 +166,29 @@ describe("PATHs and where the repository is", () => {
   });
 });
 
+describe("a long model call", () => {
+  it("gets a still-working line on stderr, and none when calls are quick", async () => {
+    const answer = scripted({ judge: { install: contains("## Install"), usage: contains("Usage:") } });
+    server.setHandler(async (req) => ({ delayMs: 1_500, then: await answer(req) }));
+    try {
+      const slow = await piped(["grade", "--judge", "openai:gpt-4.1", "docs/guide.md"], ws.root, {
+        RUBRIC_GATE_HEARTBEAT_MS: "400",
+      });
+      expect(slow.code, slow.stderr).toBe(0);
+      expect(slow.stderr).toMatch(
+        /rubric-gate: still working — 0 of 1 file\(s\) done; the last finished \d+ s ago/,
+      );
+      expect(slow.stdout).not.toContain("still working");
+    } finally {
+      server.setHandler(answer);
+    }
+    const quick = await piped(["grade", "--judge", "openai:gpt-4.1", "docs/guide.md"], ws.root, {
+      RUBRIC_GATE_HEARTBEAT_MS: "5000",
+    });
+    expect(quick.stderr).not.toContain("still working");
+  }, 60_000);
+});
+
 describe("the dry run warns before a real run would", () => {
   it("when the estimate is over --max-cost or --max-tokens, or the key is missing", async () => {
     const result = await piped(
