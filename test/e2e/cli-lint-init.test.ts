@@ -175,6 +175,30 @@ describe("init --from", () => {
     await ws.cleanup();
   });
 
+  it("warns when the drafted globs overlap a rubric already there", async () => {
+    const ws = await makeWorkspace({
+      "docs/install.md": GOOD,
+      "docs/other.md": "# Other\n",
+      "rubrics/docs.md":
+        "---\nfiles:\n  - docs/**/*.md\ndescription: Every page.\n---\n\n- Has a title. {#title}\n",
+    });
+    try {
+      server.setHandler(() => ({ json: DRAFT }));
+      const run = await cli(
+        ["init", "--from", "docs/install.md", "--writer", "openai:gpt-4.1"],
+        ws.root,
+        env(),
+      );
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stderr).toContain(
+        "rubric-gate: warning: rubrics/install.md and rubrics/docs.md both match 2 file(s) (e.g. docs/install.md, docs/other.md): each would be graded twice and never revised",
+      );
+      // With no other rubric, no word: the first test above asserts an empty stderr.
+    } finally {
+      await ws.cleanup();
+    }
+  });
+
   it("adds the source path when no suggested glob matches it, and prints lint findings for review", async () => {
     const ws = await makeWorkspace({ "guide/install.md": GOOD });
     server.setHandler(() => ({

@@ -9,7 +9,10 @@ import { lintRubric } from "../../lint/lint.js";
 import { createModels } from "../../providers/models.js";
 import { systemClock } from "../../providers/retry.js";
 import { ModelError } from "../../ports/models.js";
+import { DEFAULT_RUBRICS_GLOB, loadRubrics } from "../../rubric/load.js";
+import { matchesRubric } from "../../rubric/match.js";
 import { parseRubric } from "../../rubric/parse.js";
+import type { Rubric } from "../../rubric/types.js";
 import type { CliIo } from "../io.js";
 import { renderProblems } from "../render.js";
 import type { Subcommand } from "../command.js";
@@ -138,6 +141,7 @@ async function runInit(argv: string[], io: CliIo): Promise<number> {
   await writeFile(resolve(io.cwd, out), markdown);
 
   const rubric = parsed.rubric;
+  const overlaps = await overlapWarnings(io.cwd, rubric);
   const findings = lintRubric(rubric, markdown);
   io.stdout(
     `Wrote ${out}: ${rubric.criteria.length} criteria; files: ${rubric.files.join(", ")}.\n` +
@@ -146,7 +150,28 @@ async function runInit(argv: string[], io: CliIo): Promise<number> {
       `\nNext: review the criteria, run \`rubric-gate check-rubrics\`, then add labeled examples in ` +
       `${out.replace(/\.md$/, ".examples")}/ and run \`rubric-gate calibrate ${out}\`.`,
   );
+  for (const warning of overlaps) io.stderr(`rubric-gate: warning: ${warning}`);
   return 0;
+}
+
+/**
+ * Where the new rubric's globs match files another rubric already grades: those files would be graded
+ * twice, and never revised (revision needs exactly one rubric per file).
+ */
+async function overlapWarnings(cwd: string, rubric: Rubric): Promise<string[]> {
+  const workspace = createWorkspaceSource(cwd);
+  const { rubrics } = await loadRubrics(workspace, DEFAULT_RUBRICS_GLOB);
+  const files = (await workspace.list()).filter((path) => matchesRubric(rubric, path));
+  const warnings: string[] = [];
+  for (const other of rubrics) {
+    if (other.path === rubric.path) continue;
+    const both = files.filter((path) => matchesRubric(other, path));
+    if (both.length === 0) continue;
+    warnings.push(
+      `${rubric.path} and ${other.path} both match ${both.length} file(s) (e.g. ${both.slice(0, 3).join(", ")}): each would be graded twice and never revised (revision needs exactly one rubric per file); narrow the \`files\` globs of one of them`,
+    );
+  }
+  return warnings;
 }
 
 function fail(io: CliIo, code: number, message: string): number {
