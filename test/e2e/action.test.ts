@@ -102,6 +102,21 @@ async function pullRequestRun(
   });
 }
 
+/** A pull request that changes docs/guide.md, graded with the base branch's rubric (plus `base` files). */
+async function guideWorld(base: Record<string, string> = {}): Promise<{ root: string; hub: GitHubServer }> {
+  const ws = await makeWorkspace({ "rubrics/guide.md": HEAD_RUBRIC, "docs/guide.md": GUIDE });
+  cleanups.push(() => ws.cleanup());
+  github = await startGitHubServer({
+    owner: OWNER,
+    repo: REPO,
+    headSha: HEAD_SHA,
+    pullFiles: { 2: [{ filename: "docs/guide.md", status: "modified" }] },
+    contentsAt: { [BASE_SHA]: { "rubrics/guide.md": BASE_RUBRIC, ...base } },
+  });
+  models = await startModelServer(judge);
+  return { root: ws.root, hub: github };
+}
+
 function openaiInputs(): Record<string, string> {
   return {
     judge: "openai:gpt-4.1",
@@ -215,54 +230,34 @@ describe("pull_request", () => {
   });
 
   it("without GITHUB_STEP_SUMMARY (a local runner) a graded run keeps its result, with a warning", async () => {
-    const ws = await makeWorkspace({ "rubrics/guide.md": HEAD_RUBRIC, "docs/guide.md": GUIDE });
-    cleanups.push(() => ws.cleanup());
-    github = await startGitHubServer({
-      owner: OWNER,
-      repo: REPO,
-      headSha: HEAD_SHA,
-      pullFiles: { 2: [{ filename: "docs/guide.md", status: "modified" }] },
-      contentsAt: { [BASE_SHA]: { "rubrics/guide.md": BASE_RUBRIC, "docs/guide.md": "# Guide\n" } },
-    });
-    models = await startModelServer(judge);
+    const { root, hub } = await guideWorld({ "docs/guide.md": "# Guide\n" });
     const run = await pullRequestRun(openaiInputs(), {
-      workspace: ws.root,
+      workspace: root,
       env: { GITHUB_STEP_SUMMARY: "" },
     });
-    expect(github.violations).toEqual([]);
+    expect(hub.violations).toEqual([]);
     expect(run.outputs).toMatchObject({ result: "failed", conclusion: "failure", "files-graded": "1" });
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(
       /::warning::rubric-gate: the job summary could not be written \(.*GITHUB_STEP_SUMMARY/,
     );
-    expect(github.state.checkRuns[0]?.conclusion).toBe("failure");
+    expect(hub.state.checkRuns[0]?.conclusion).toBe("failure");
   });
 
   it("input prices: the cost is counted at the given prices, inline or from a file on the base branch", async () => {
-    const ws = await makeWorkspace({ "rubrics/guide.md": HEAD_RUBRIC, "docs/guide.md": GUIDE });
-    cleanups.push(() => ws.cleanup());
     const table = '{"gpt-4.1": {"input": 1000, "output": 2000}}';
-    github = await startGitHubServer({
-      owner: OWNER,
-      repo: REPO,
-      headSha: HEAD_SHA,
-      pullFiles: { 2: [{ filename: "docs/guide.md", status: "modified" }] },
-      contentsAt: {
-        [BASE_SHA]: { "rubrics/guide.md": BASE_RUBRIC, "docs/guide.md": "# Guide\n", "prices.json": table },
-      },
-    });
-    models = await startModelServer(judge);
+    const { root, hub } = await guideWorld({ "prices.json": table });
     for (const prices of [table, "prices.json"]) {
-      const run = await pullRequestRun({ ...openaiInputs(), prices }, { workspace: ws.root });
+      const run = await pullRequestRun({ ...openaiInputs(), prices }, { workspace: root });
       expect(run.outputs["result"], run.stdout).toBe("failed");
       const report = JSON.parse(run.outputs["report"] ?? "null") as Report;
       const t = report.totals;
       expect(t.input_tokens).toBeGreaterThan(0);
       expect(t.cost_usd).toBeCloseTo((t.input_tokens * 1000 + t.output_tokens * 2000) / 1e6, 9);
     }
-    const missing = await pullRequestRun({ ...openaiInputs(), prices: "nope.json" }, { workspace: ws.root });
+    const missing = await pullRequestRun({ ...openaiInputs(), prices: "nope.json" }, { workspace: root });
     expect(missing.stdout).toContain('input "prices" = "nope.json": no such file where the rubrics are read');
-    expect(github.violations).toEqual([]);
+    expect(hub.violations).toEqual([]);
   });
 
   it("300 changed files and 200 failing criteria: at most 50 annotations a request, all of them arrive, the summary fits", async () => {

@@ -56,6 +56,12 @@ beforeEach(async () => {
 });
 afterEach(() => rm(dir, { recursive: true, force: true }));
 
+const ONE = { inputTokens: 1, outputTokens: 1, cachedInputTokens: 0 };
+
+/** The test model's batcher in `run`, its usage one token each way per answer. */
+const batcherOf = (run: BatchRun, backend: BatchBackend<Params, string>) =>
+  run.batcher("test:model", "model", backend, () => ONE);
+
 function pending(run: () => unknown): void {
   expect(run).toThrow(BatchPending);
 }
@@ -106,11 +112,7 @@ describe("a batch round", () => {
     const first = new BatchRun(state, clock, { firstPollMs: 10 }, now + 50, sleep);
     const { backend, submitted } = memoryBackend(10, 1_000);
     try {
-      const batcher = first.batcher("test:model", "model", backend, () => ({
-        inputTokens: 1,
-        outputTokens: 1,
-        cachedInputTokens: 0,
-      }));
+      const batcher = batcherOf(first, backend);
       pending(() => batcher.request({ text: "a" }, "k0"));
       const settled = await first.round();
       // The time budget ended first: the file gets the deadline, the batch stays in the state.
@@ -126,11 +128,7 @@ describe("a batch round", () => {
     await again.ready();
     const second = new BatchRun(again, clock, { firstPollMs: 10 }, undefined, sleep);
     try {
-      const batcher = second.batcher("test:model", "model", backend, () => ({
-        inputTokens: 1,
-        outputTokens: 1,
-        cachedInputTokens: 0,
-      }));
+      const batcher = batcherOf(second, backend);
       pending(() => batcher.request({ text: "a" }, "k0"));
       await second.round();
       expect(submitted).toHaveLength(1);
@@ -146,11 +144,7 @@ describe("a batch round", () => {
     const run = new BatchRun(state, clock, { firstPollMs: 10 }, now + 1_000, sleep);
     try {
       const { backend, submitted } = memoryBackend(10);
-      const batcher = run.batcher("test:model", "model", backend, () => ({
-        inputTokens: 1,
-        outputTokens: 1,
-        cachedInputTokens: 0,
-      }));
+      const batcher = batcherOf(run, backend);
       pending(() => batcher.request({ text: "a" }, "k0"));
       const controller = new AbortController();
       controller.abort();
