@@ -33,8 +33,11 @@ export class Meter {
   pendingCostUsd = 0;
   /** Calls waiting in a batch, by request name: booked as in flight until their round settles them. */
   private readonly booked = new Map<string, { tokens: number; costUsd: number }>();
-  /** Batch calls a round answered: counted then, delivered when their file asks for them again. */
-  private readonly paid = new Set<string>();
+  /**
+   * Batch calls a round settled: an answer was counted then, and an answer or an error is delivered
+   * when its file asks for it again, whatever the budgets say by then.
+   */
+  private readonly settled = new Set<string>();
 
   constructor(
     private readonly prices?: PriceTable,
@@ -73,9 +76,8 @@ export class Meter {
           this.prices,
         ) ?? 0;
       const key = request.batchKey;
-      // A batch call's answer came back in a round, which counted it: it is delivered, whatever the
-      // budgets say now (it was paid for).
-      if (key !== undefined && this.paid.has(key)) return client.complete(request);
+      // A batch call a round settled: its answer was counted (and paid for), its error is the file's.
+      if (key !== undefined && this.settled.has(key)) return client.complete(request);
       const reason = this.exceeded({ tokens, costUsd: cost });
       if (reason) throw new ModelError("aborted", reason);
       this.pendingTokens += tokens;
@@ -113,10 +115,8 @@ export class Meter {
         this.pendingTokens -= booking.tokens;
         this.pendingCostUsd -= booking.costUsd;
       }
-      if (call.usage) {
-        this.add(call.model, { usage: call.usage });
-        this.paid.add(call.key);
-      }
+      if (call.usage) this.add(call.model, { usage: call.usage });
+      this.settled.add(call.key);
     }
   }
 

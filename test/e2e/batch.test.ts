@@ -248,6 +248,46 @@ describe("--batch passes", () => {
     }
   }, 60_000);
 
+  it("a request the batch errored stays the file's grader_error when the budget is used up by then", async () => {
+    const ws = await tree(6);
+    try {
+      server.setHandler((req) => {
+        if (isJudgeRequest(req) && artifactOf(req).includes("Page 5"))
+          return { status: 400, error: { message: "this request is malformed" } };
+        return { json: verdictsFor(["install", "usage"], artifactOf(req), RULES) };
+      });
+      const full = await cli(
+        ["grade", "--judge", "openai:gpt-4.1", "--batch", "--report", "full.json"],
+        ws.root,
+        env(),
+      );
+      const cost = (JSON.parse(await ws.read("full.json")) as Report).totals.cost_usd ?? 0;
+      server.batches.length = 0;
+      // Enough for every request's estimate, not for what the round then counts.
+      const run = await cli(
+        [
+          "grade",
+          "--judge",
+          "openai:gpt-4.1",
+          "--batch",
+          "--max-cost",
+          String(cost * 0.95),
+          "--report",
+          "r.json",
+        ],
+        ws.root,
+        env(),
+      );
+      expect(server.batches.flatMap((b) => b.customIds)).toHaveLength(6);
+      const report = JSON.parse(await ws.read("r.json")) as Report;
+      expect(report.files.find((f) => f.path === "docs/5/page-5.md")?.result).toBe("grader_error");
+      expect(report.files.filter((f) => f.result === "interrupted")).toHaveLength(0);
+      expect(run.code).toBe(3);
+    } finally {
+      await ws.cleanup();
+    }
+  }, 60_000);
+
   it("a judge with tools stays online and is not asked again in later passes", async () => {
     const rubric = RUBRIC.replace(
       "description: A page of the docs.",
