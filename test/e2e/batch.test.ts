@@ -261,6 +261,7 @@ describe("--batch passes", () => {
         ws.root,
         env(),
       );
+      expect(full.code).toBe(3);
       const cost = (JSON.parse(await ws.read("full.json")) as Report).totals.cost_usd ?? 0;
       server.batches.length = 0;
       // Enough for every request's estimate, not for what the round then counts.
