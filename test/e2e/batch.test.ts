@@ -12,6 +12,7 @@ import {
   requestSchemaName,
   requestToolResults,
   startModelServer,
+  type Handler,
   type ModelServer,
 } from "../support/model-server.js";
 import { artifactOf, contains, isJudgeRequest, scripted, verdictsFor } from "../support/scripted.js";
@@ -64,6 +65,13 @@ async function tree(count: number) {
   return makeWorkspace(files);
 }
 
+/** The judge of the error tests: page 5's request is one the API refuses (400), the rest are graded. */
+const malformedPage5: Handler = (req) => {
+  if (isJudgeRequest(req) && artifactOf(req).includes("Page 5"))
+    return { status: 400, error: { message: "this request is malformed" } };
+  return { json: verdictsFor(["install", "usage"], artifactOf(req), RULES) };
+};
+
 const essence = (report: Report) =>
   report.files.map((f) => ({
     path: f.path,
@@ -110,11 +118,7 @@ describe.each(PROVIDERS)("--batch through the $name SDK", ({ judge }) => {
   it("expired and errored requests make their files grader_error, never a pass", async () => {
     const ws = await tree(6);
     try {
-      server.setHandler((req) => {
-        if (isJudgeRequest(req) && artifactOf(req).includes("Page 5"))
-          return { status: 400, error: { message: "this request is malformed" } };
-        return { json: verdictsFor(["install", "usage"], artifactOf(req), RULES) };
-      });
+      server.setHandler(malformedPage5);
       const errored = await cli(["grade", "--judge", judge, "--batch", "--report", "e.json"], ws.root, env());
       expect(errored.code).toBe(3);
       const withError = JSON.parse(await ws.read("e.json")) as Report;
@@ -251,11 +255,7 @@ describe("--batch passes", () => {
   it("a request the batch errored stays the file's grader_error when the budget is used up by then", async () => {
     const ws = await tree(6);
     try {
-      server.setHandler((req) => {
-        if (isJudgeRequest(req) && artifactOf(req).includes("Page 5"))
-          return { status: 400, error: { message: "this request is malformed" } };
-        return { json: verdictsFor(["install", "usage"], artifactOf(req), RULES) };
-      });
+      server.setHandler(malformedPage5);
       const full = await cli(
         ["grade", "--judge", "openai:gpt-4.1", "--batch", "--report", "full.json"],
         ws.root,
