@@ -20,7 +20,8 @@ Options for grade:
                           more than once for a panel that votes per criterion
   --judge-samples N       ask each judge N times (1-9, default 1); a criterion passes only
                           with a strict majority of pass votes
-  --writer PROVIDER:MODEL writer model for --revise (default $RUBRIC_GATE_WRITER, else the judge)
+  --writer PROVIDER:MODEL
+                          writer model for --revise (default $RUBRIC_GATE_WRITER, else the judge)
   --revise                run the outcome loop and write the best revision back to the file
   --max-iterations N      cap every rubric's max_iterations (0-20)
   --concurrency N         files graded at once (default 4)

@@ -79,12 +79,18 @@ async function loadPrices(path: string | undefined, cwd: string): Promise<PriceT
 }
 
 function helpText(): string {
-  const extra = Object.entries(SUBCOMMANDS).map(
-    ([name, c]) => `  rubric-gate ${name.padEnd(26)}${c.summary}`,
+  // The commands, each with its arguments, from the registry, in one aligned column.
+  const rows: Array<[string, string]> = [
+    ["grade [PATH...] [options]", "grade PATHs (files, folders, globs), or every file the rubrics match"],
+    ["check-rubrics [options]", "validate the rubrics and list their criteria"],
+    ...Object.entries(SUBCOMMANDS).map(([name, c]): [string, string] => [`${name} ${c.args}`, c.summary]),
+    ["--help | --version", ""],
+  ];
+  const width = Math.max(...rows.map(([usage]) => usage.length)) + 2;
+  const usage = rows.map(([u, summary]) =>
+    `  rubric-gate ${summary ? u.padEnd(width) : u}${summary}`.trimEnd(),
   );
-  return extra.length
-    ? HELP.replace("  rubric-gate --help", `${extra.join("\n")}\n  rubric-gate --help`)
-    : HELP;
+  return HELP.replace(/^Usage:\n(?: {2}rubric-gate .*\n)+/m, `Usage:\n${usage.join("\n")}\n`);
 }
 
 /**

@@ -166,6 +166,34 @@ describe("PATHs and where the repository is", () => {
   });
 });
 
+describe("--help", () => {
+  it("lists every command with its arguments in one column, each as the command's own --help says", async () => {
+    const help = (await piped(["--help"])).stdout;
+    const rows = help
+      .split("\n")
+      .map((line) => /^ {2}rubric-gate (.*?) {2,}(\S.*)$/.exec(line))
+      .filter((match) => match !== null);
+    expect(rows.map((m) => m[1]?.split(" ")[0])).toEqual([
+      "grade",
+      "check-rubrics",
+      "calibrate",
+      "lint-rubric",
+      "init",
+      "render",
+      "view",
+      "merge-reports",
+    ]);
+    const column = new Set(rows.map((m) => m.input.length - (m[2] ?? "").length));
+    expect(column.size).toBe(1);
+    for (const m of rows.slice(2)) {
+      const own = (await piped([m[1]?.split(" ")[0] ?? "", "--help"])).stdout.split("\n")[0];
+      expect(own).toBe(`rubric-gate ${m[1]}`);
+    }
+    // An option too long for its column starts its description on the next line, in the column.
+    expect(help).toMatch(/\n {2}--writer PROVIDER:MODEL\n {26}writer model for --revise/);
+  });
+});
+
 describe("a long model call", () => {
   it("gets a still-working line on stderr, and none when calls are quick", async () => {
     const answer = scripted({ judge: { install: contains("## Install"), usage: contains("Usage:") } });

@@ -66,6 +66,7 @@ const Flags = z.object({
 
 /** `rubric-gate calibrate RUBRIC`: how far the judge agrees with labeled examples. */
 export const calibrateCommand: Subcommand = {
+  args: "RUBRIC [options]",
   summary: "measure the judge against RUBRIC's labeled examples",
   run: runCalibrate,
 };

@@ -50,6 +50,7 @@ const Flags = z.object({
 
 /** `rubric-gate init --from GOOD_FILE`: a rubric drafted from a known-good artifact. */
 export const initCommand: Subcommand = {
+  args: "--from GOOD_FILE [--out RUBRIC] [options]",
   summary: "draft a rubric from a known-good file (--from FILE)",
   run: runInit,
 };

@@ -37,6 +37,7 @@ const Flags = z.object({
 
 /** `rubric-gate lint-rubric`: deterministic checks of the rubrics' criteria. */
 export const lintRubricCommand: Subcommand = {
+  args: "[RUBRIC...] [options]",
   summary: "check rubrics for vague, compound or contradictory criteria",
   async run(argv, io) {
     const flags = parseFlags(

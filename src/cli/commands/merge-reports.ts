@@ -24,6 +24,7 @@ Exit codes: 0 the merged gate passed; 1 it failed; 3 the judge could not be used
 
 /** `rubric-gate merge-reports`: one report from a sharded run's reports (SPEC §12). */
 export const mergeReportsCommand: Subcommand = {
+  args: "REPORT... -o FILE [--json]",
   summary: "join the reports of grade --shard runs into one report; the gate is decided again",
   async run(argv, io) {
     const flags = parseFlags(

@@ -20,6 +20,7 @@ Exit codes: 0 printed; 1 the file cannot be rendered (the reason is printed: gra
 
 /** `rubric-gate render FILE`: the judge's view of a file. */
 export const renderCommand: Subcommand = {
+  args: "FILE",
   summary:
     "print the text the judge grades for a file (the rendering of .xlsx, .docx, .pptx, .pdf, .ipynb, pictures)",
   async run(argv, io) {

@@ -27,6 +27,7 @@ export function pagePathFor(reportPath: string): string {
 
 /** `rubric-gate view REPORT.json`: the report as a page people would rather look at (SPEC §11). */
 export const viewCommand: Subcommand = {
+  args: "REPORT.json [-o FILE.html]",
   summary: "write a self-contained HTML page for a grade or calibrate report",
   async run(argv, io) {
     const flags = parseFlags(
