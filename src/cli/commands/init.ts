@@ -13,6 +13,7 @@ import { DEFAULT_RUBRICS_GLOB, loadRubrics } from "../../rubric/load.js";
 import { matchesRubric } from "../../rubric/match.js";
 import { parseRubric } from "../../rubric/parse.js";
 import type { Rubric } from "../../rubric/types.js";
+import { inlineText } from "../../util/redact.js";
 import type { CliIo } from "../io.js";
 import { renderProblems } from "../render.js";
 import type { Subcommand } from "../command.js";
@@ -159,6 +160,9 @@ async function runInit(argv: string[], io: CliIo): Promise<number> {
  * Where the new rubric's globs match files another rubric already grades: those files would be graded
  * twice, and never revised (revision needs exactly one rubric per file).
  */
+/** A file name on one line: a line break in it is shown, never printed. */
+const name = (path: string): string => inlineText(path, 500);
+
 async function overlapWarnings(cwd: string, rubric: Rubric): Promise<string[]> {
   const workspace = createWorkspaceSource(cwd);
   const { rubrics } = await loadRubrics(workspace, DEFAULT_RUBRICS_GLOB);
@@ -169,7 +173,7 @@ async function overlapWarnings(cwd: string, rubric: Rubric): Promise<string[]> {
     const both = files.filter((path) => matchesRubric(other, path));
     if (both.length === 0) continue;
     warnings.push(
-      `${rubric.path} and ${other.path} both match ${both.length} file(s) (e.g. ${both.slice(0, 3).join(", ")}): each would be graded twice and never revised (revision needs exactly one rubric per file); narrow the \`files\` globs of one of them`,
+      `${name(rubric.path)} and ${name(other.path)} both match ${both.length} file(s) (e.g. ${both.slice(0, 3).map(name).join(", ")}): each would be graded twice and never revised (revision needs exactly one rubric per file); narrow the \`files\` globs of one of them`,
     );
   }
   return warnings;
