@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { Report } from "../../src/report/schema.js";
 import { runAction, webhookExample } from "../support/action-runner.js";
 import { startGitHubServer, type GitHubServer } from "../support/github-server.js";
-import { startModelServer, type ModelServer } from "../support/model-server.js";
+import { startModelServer, type Handler, type ModelServer } from "../support/model-server.js";
 import { assertValidReport } from "../support/report-schema.js";
 import {
   criterionIds,
@@ -103,7 +103,10 @@ async function pullRequestRun(
 }
 
 /** A pull request that changes docs/guide.md, graded with the base branch's rubric (plus `base` files). */
-async function guideWorld(base: Record<string, string> = {}): Promise<{ root: string; hub: GitHubServer }> {
+async function guideWorld(
+  base: Record<string, string> = {},
+  answer: Handler = judge,
+): Promise<{ root: string; hub: GitHubServer; llm: ModelServer }> {
   const ws = await makeWorkspace({ "rubrics/guide.md": HEAD_RUBRIC, "docs/guide.md": GUIDE });
   cleanups.push(() => ws.cleanup());
   github = await startGitHubServer({
@@ -113,8 +116,8 @@ async function guideWorld(base: Record<string, string> = {}): Promise<{ root: st
     pullFiles: { 2: [{ filename: "docs/guide.md", status: "modified" }] },
     contentsAt: { [BASE_SHA]: { "rubrics/guide.md": BASE_RUBRIC, ...base } },
   });
-  models = await startModelServer(judge);
-  return { root: ws.root, hub: github };
+  models = await startModelServer(answer);
+  return { root: ws.root, hub: github, llm: models };
 }
 
 function openaiInputs(): Record<string, string> {
@@ -343,27 +346,18 @@ describe("pull_request", () => {
   ] as const)(
     "judge unavailable with on-grader-error %s: the check is %s, never success",
     async (policy, conclusion, code) => {
-      const ws = await makeWorkspace({ "rubrics/guide.md": HEAD_RUBRIC, "docs/guide.md": GUIDE });
-      cleanups.push(() => ws.cleanup());
-      github = await startGitHubServer({
-        owner: OWNER,
-        repo: REPO,
-        headSha: HEAD_SHA,
-        pullFiles: { 2: [{ filename: "docs/guide.md", status: "modified" }] },
-        contentsAt: { [BASE_SHA]: { "rubrics/guide.md": BASE_RUBRIC } },
-      });
-      models = await startModelServer(() => ({ status: 503, error: { message: "overloaded" } }));
-      const run = await pullRequestRun(
-        { ...openaiInputs(), "on-grader-error": policy },
-        { workspace: ws.root },
-      );
+      const { root, hub, llm } = await guideWorld({}, () => ({
+        status: 503,
+        error: { message: "overloaded" },
+      }));
+      const run = await pullRequestRun({ ...openaiInputs(), "on-grader-error": policy }, { workspace: root });
       expect(run.code).toBe(code);
-      expect(github.state.checkRuns[0]?.conclusion).toBe(conclusion);
+      expect(hub.state.checkRuns[0]?.conclusion).toBe(conclusion);
       expect(run.outputs["result"]).toBe("error");
       const report = JSON.parse(run.outputs["report"] ?? "null") as Report;
       expect(report.files[0]?.result).toBe("grader_error");
-      expect(models.requests.length).toBeGreaterThan(1); // 5xx is retried, within bounds
-      expect(models.requests.length).toBeLessThanOrEqual(4);
+      expect(llm.requests.length).toBeGreaterThan(1); // 5xx is retried, within bounds
+      expect(llm.requests.length).toBeLessThanOrEqual(4);
     },
     60_000,
   );
@@ -371,36 +365,27 @@ describe("pull_request", () => {
 
 describe("judge panel, samples and the verdict cache", () => {
   it("a two-judge panel with judge-samples 3 asks six times; cache-dir makes the rerun free", async () => {
-    const ws = await makeWorkspace({ "rubrics/guide.md": HEAD_RUBRIC, "docs/guide.md": GUIDE });
-    cleanups.push(() => ws.cleanup());
-    github = await startGitHubServer({
-      owner: OWNER,
-      repo: REPO,
-      headSha: HEAD_SHA,
-      pullFiles: { 2: [{ filename: "docs/guide.md", status: "modified" }] },
-      contentsAt: { [BASE_SHA]: { "rubrics/guide.md": BASE_RUBRIC } },
-    });
-    models = await startModelServer(judge);
+    const { root, hub, llm } = await guideWorld();
     const inputs = {
       ...openaiInputs(),
       judge: "openai:gpt-4.1\nopenai:gpt-4.1-mini",
       "judge-samples": "3",
       "cache-dir": ".rubric-gate/cache",
     };
-    const first = await pullRequestRun(inputs, { workspace: ws.root });
+    const first = await pullRequestRun(inputs, { workspace: root });
     expect(first.code, first.stderr).toBe(1);
-    const models1 = models.requests.map((r) => (r.body as { model: string }).model);
+    const models1 = llm.requests.map((r) => (r.body as { model: string }).model);
     expect(models1.filter((m) => m === "gpt-4.1")).toHaveLength(3);
     expect(models1.filter((m) => m === "gpt-4.1-mini")).toHaveLength(3);
     const report = JSON.parse(first.outputs["report"] ?? "null") as Report;
     expect(report.files[0]?.iterations[0]?.verdicts["no-todo"]?.votes).toEqual({ pass: 0, fail: 6 });
 
-    const second = await pullRequestRun(inputs, { workspace: ws.root });
+    const second = await pullRequestRun(inputs, { workspace: root });
     expect(second.code).toBe(1);
-    expect(models.requests).toHaveLength(6);
+    expect(llm.requests).toHaveLength(6);
     const cached = JSON.parse(second.outputs["report"] ?? "null") as Report;
     expect(cached.files[0]?.iterations[0]?.cached).toBe(true);
-    expect(github.state.checkRuns.at(-1)?.conclusion).toBe("failure");
+    expect(hub.state.checkRuns.at(-1)?.conclusion).toBe("failure");
   });
 });
 
