@@ -6,6 +6,7 @@ import { BatchState, batchRun, FILES_IN_HAND } from "../providers/batch.js";
 import { runGrade, type RunResult } from "../engine/run.js";
 import { createFileVerdictStore } from "../fs/verdict-store.js";
 import { createModels } from "../providers/models.js";
+import { modelSettings } from "../ports/models.js";
 import { systemClock } from "../providers/retry.js";
 import { ReportSchema, type FileReport } from "../report/schema.js";
 import { VERSION } from "../version.js";
@@ -85,6 +86,8 @@ export async function grade(ctx: ActionContext, target: Target): Promise<Graded>
     judges: inputs.judge ?? [],
     judgeSamples: inputs["judge-samples"],
     writer: inputs.writer ?? null,
+    judgeSettings: modelSettings(inputs["judge-effort"], inputs["judge-temperature"]),
+    writerSettings: modelSettings(inputs["writer-effort"], inputs["writer-temperature"]),
     models: (spec, role) => models.client(spec, role),
     revise: plan.revise,
     ...(plan.revise ? {} : { reviseOffReason: plan.reason }),

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { parseShard } from "../engine/shard.js";
-import { IMAGES_MODES } from "../ports/models.js";
-import { modelSpec, positiveNumber, wholeNumber } from "../util/string-schemas.js";
+import { IMAGES_MODES, REASONING_EFFORTS } from "../ports/models.js";
+import { decimal, modelSpec, positiveNumber, wholeNumber } from "../util/string-schemas.js";
 
 const bool = z.enum(["true", "false"], { message: "expected true or false" }).transform((v) => v === "true");
 
@@ -13,6 +13,14 @@ const InputsSchema = z.object({
   judge: z.string().transform(splitList).pipe(z.array(modelSpec).min(1)).optional(),
   "judge-samples": wholeNumber(1, 9).default(1),
   writer: modelSpec.optional(),
+  "judge-effort": z
+    .enum(REASONING_EFFORTS, { message: `expected ${REASONING_EFFORTS.join(", ")}` })
+    .optional(),
+  "judge-temperature": decimal(0, 2).optional(),
+  "writer-effort": z
+    .enum(REASONING_EFFORTS, { message: `expected ${REASONING_EFFORTS.join(", ")}` })
+    .optional(),
+  "writer-temperature": decimal(0, 2).optional(),
   "openai-api-key": z.string().optional(),
   "anthropic-api-key": z.string().optional(),
   "openai-base-url": z.url({ message: "expected a URL, e.g. https://gateway.example.com/v1" }).optional(),

@@ -2,6 +2,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
 import { planRun, type Plan } from "../engine/plan.js";
 import { WriteRefusedError, type FileSink } from "../ports/files.js";
+import { modelSettings } from "../ports/models.js";
 import { runGrade } from "../engine/run.js";
 import { createFileVerdictStore } from "../fs/verdict-store.js";
 import { repositoryRoot } from "../fs/repo-root.js";
@@ -285,6 +286,8 @@ async function grade(
     judges: flags.judges,
     judgeSamples: flags["judge-samples"],
     writer: flags.writer ?? null,
+    judgeSettings: modelSettings(flags["judge-effort"], flags["judge-temperature"]),
+    writerSettings: modelSettings(flags["writer-effort"], flags["writer-temperature"]),
     models: (spec, role) => models.client(spec, role),
     onNotice: (message) => {
       io.stderr(`rubric-gate: ${message}`);

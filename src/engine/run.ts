@@ -5,7 +5,15 @@ import { createPanelJudge } from "../judge/panel.js";
 import { runOutcomeLoop } from "../loop/loop.js";
 import { loopReport } from "../loop/report.js";
 import type { PriceTable } from "./pricing.js";
-import { BatchPending, ModelError, type BatchRounds, type ModelClient } from "../ports/models.js";
+import {
+  BatchPending,
+  ModelError,
+  settingsLabel,
+  withSettings,
+  type BatchRounds,
+  type ModelClient,
+  type ModelSettings,
+} from "../ports/models.js";
 import { REPORT_VERSION, type FileReport, type Report, type SkipKind } from "../report/schema.js";
 import type { ConfigProblem, Rubric } from "../rubric/types.js";
 import { protectedPathReason } from "../writer/safety.js";
@@ -45,6 +53,9 @@ export interface RunOptions {
   /** Calls per judge per graded version, 1–9 (default 1); the majority verdict counts (`--judge-samples`). */
   judgeSamples?: number;
   writer: string | null;
+  /** Default reasoning effort and temperature of the judge and the writer; a rubric's own override them. */
+  judgeSettings?: ModelSettings;
+  writerSettings?: ModelSettings;
   /** Builds a model client; throws a `ModelError("auth")` when its key is missing. */
   models: (spec: string, role: "judge" | "writer") => ModelClient;
   /**
@@ -254,17 +265,23 @@ async function gradePair(
     );
   }
   const members: Judge[] = [];
-  // A judge shown no pictures gives other verdicts on a file that has some: another cache entry.
+  // A judge shown no pictures, or with other settings, gives other verdicts: another cache entry.
   const identities: string[] = [];
+  const judgeSettings = { ...options.judgeSettings, ...rubric.judgeSettings };
+  const settingsNote = settingsLabel(judgeSettings);
   for (const spec of judgeSpecs) {
     const judgeClient = clientFor(spec, "judge");
     if (judgeClient instanceof ModelError)
       return emptyFile(path, rubric.path, "grader_error", judgeClient.message);
-    identities.push(
-      read.images.length > 0 && judgeClient.takesImages === false ? `${spec} (no images)` : spec,
-    );
+    const notes = [
+      read.images.length > 0 && judgeClient.takesImages === false ? "no images" : "",
+      settingsNote,
+    ].filter(Boolean);
+    identities.push(notes.length > 0 ? `${spec} (${notes.join("; ")})` : spec);
     for (let sample = 0; sample < (options.judgeSamples ?? 1); sample++) {
-      members.push(createJudge({ client: judgeClient, tools: options.workspace }));
+      members.push(
+        createJudge({ client: withSettings(judgeClient, judgeSettings), tools: options.workspace }),
+      );
     }
   }
   const panel: Judge | null = members.length > 0 ? createPanelJudge(members) : null;
@@ -381,7 +398,8 @@ function pickWriter(
   if (!spec) return { writer: null, reason: "no writer configured (set --writer)" };
   const client = clientFor(spec, "writer");
   if (client instanceof ModelError) return { writer: client, reason: client.message };
-  return { writer: createWriter({ client }), reason: "" };
+  const settings = { ...options.writerSettings, ...rubric.writerSettings };
+  return { writer: createWriter({ client: withSettings(client, settings) }), reason: "" };
 }
 
 /** The default judges: the panel when one is given, else the single judge. */

@@ -51,6 +51,19 @@ export interface StructuredRequest {
    * until the model gives the structured answer. `run` throws `ToolLimitError` to end the loop.
    */
   tools?: ToolUse;
+  /** Reasoning effort and temperature, as the rubric, flag or input set them; unset: the model's defaults. */
+  settings?: ModelSettings;
+}
+
+/** Reasoning effort levels: OpenAI takes none to xhigh; Anthropic's `effort` low to max. */
+export const REASONING_EFFORTS = ["none", "minimal", "low", "medium", "high", "xhigh", "max"] as const;
+export type ReasoningEffort = (typeof REASONING_EFFORTS)[number];
+
+/** Per-role model options: sent only when set, so a model that takes neither is not refused. */
+export interface ModelSettings {
+  reasoningEffort?: ReasoningEffort;
+  /** 0–2 for OpenAI, 0–1 for Anthropic. Reasoning models take none. */
+  temperature?: number;
 }
 
 /** A tool a model may call, with the JSON schema of its arguments. */
@@ -109,7 +122,8 @@ export interface ModelClient {
   complete(request: StructuredRequest): Promise<ModelAnswer>;
 }
 
-export type ProviderName = "openai" | "anthropic" | "openai-compatible";
+/** `openai-responses`: OpenAI's Responses API, for models served only there. */
+export type ProviderName = "openai" | "openai-responses" | "anthropic" | "openai-compatible";
 
 /**
  * Whether pictures go to a model as image inputs: `auto` for OpenAI and Anthropic but not for
@@ -191,4 +205,34 @@ export interface BatchRounds {
    * settled, with its usage when it was answered: the run pays for it now, whatever happens next.
    */
   round(signal?: AbortSignal): Promise<SettledCall[]>;
+}
+
+/** Settings from an effort and a temperature, each left out when unset. */
+export function modelSettings(
+  effort: ReasoningEffort | undefined,
+  temperature: number | undefined,
+): ModelSettings {
+  return {
+    ...(effort === undefined ? {} : { reasoningEffort: effort }),
+    ...(temperature === undefined ? {} : { temperature }),
+  };
+}
+
+/** `client` with `settings` added to every request (a request's own settings win); itself when there are none. */
+export function withSettings(client: ModelClient, settings: ModelSettings): ModelClient {
+  if (settings.reasoningEffort === undefined && settings.temperature === undefined) return client;
+  return {
+    ...client,
+    complete: (request) => client.complete({ ...request, settings: { ...settings, ...request.settings } }),
+  };
+}
+
+/** The settings as words for a cache key or a report (`effort high, temperature 0`); "" when none. */
+export function settingsLabel(settings: ModelSettings): string {
+  return [
+    settings.reasoningEffort === undefined ? "" : `effort ${settings.reasoningEffort}`,
+    settings.temperature === undefined ? "" : `temperature ${settings.temperature}`,
+  ]
+    .filter(Boolean)
+    .join(", ");
 }

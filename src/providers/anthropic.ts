@@ -17,6 +17,7 @@ import {
   type ChatMessage,
   type ModelAnswer,
   type ModelClient,
+  type ModelSettings,
   type StructuredRequest,
   type Usage,
 } from "../ports/models.js";
@@ -60,13 +61,14 @@ export function createAnthropicClient(opts: AnthropicClientOptions): ModelClient
     : undefined;
 
   async function complete(request: StructuredRequest): Promise<ModelAnswer> {
-    const params = buildParams(model, request);
     const { clock } = opts.retry;
     const started = clock.now();
     let attempts = 0;
     let prior: Usage = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0 };
-    const messages = [...params.messages];
     try {
+      // A setting Anthropic does not take fails here, before any call, named with the model.
+      const params = buildParams(model, request);
+      const messages = [...params.messages];
       // The same request the online call sends, as one entry of a batch (a tool loop stays online).
       if (batcher && !request.tools && request.batchKey !== undefined) {
         const { response, latencyMs } = batcher.request(params, request.batchKey, request.signal);
@@ -152,6 +154,37 @@ function buildParams(model: string, request: StructuredRequest): MessageParams {
     ],
     // With grader tools the model must call a tool — one of them, or the answer tool.
     tool_choice: request.tools ? { type: "any" } : { type: "tool", name: request.schemaName },
+    ...settingsParams(request.settings),
+  };
+}
+
+/** Anthropic's `effort` levels; OpenAI's lower ones (none, minimal) have no Anthropic equivalent. */
+const ANTHROPIC_EFFORTS = ["low", "medium", "high", "xhigh", "max"] as const;
+
+/**
+ * Reasoning effort as `output_config.effort`, temperature as `temperature` (0–1 on Anthropic). A value
+ * Anthropic does not take is a bad request, said before any call, never silently changed.
+ */
+function settingsParams(settings: ModelSettings | undefined): Partial<MessageParams> {
+  const effort = settings?.reasoningEffort;
+  const temperature = settings?.temperature;
+  if (effort !== undefined && !(ANTHROPIC_EFFORTS as readonly string[]).includes(effort)) {
+    throw new ModelError(
+      "bad_request",
+      `reasoning effort ${effort}: Anthropic takes ${ANTHROPIC_EFFORTS.join(", ")}; choose one of them`,
+    );
+  }
+  if (temperature !== undefined && temperature > 1) {
+    throw new ModelError(
+      "bad_request",
+      `temperature ${temperature}: Anthropic takes 0 to 1; choose one in that range`,
+    );
+  }
+  return {
+    ...(effort === undefined
+      ? {}
+      : { output_config: { effort: effort as (typeof ANTHROPIC_EFFORTS)[number] } }),
+    ...(temperature === undefined ? {} : { temperature }),
   };
 }
 

@@ -12,10 +12,13 @@ type Message = Anthropic.Messages.Message;
 
 /**
  * OpenAI Batch through the SDK: the requests as a JSONL file (`files.create`, purpose `batch`), one
- * batch on `/v1/chat/completions` with the 24 h window, its status, then its output and error files
+ * batch on `/v1/chat/completions` (or `/v1/responses`) with the 24 h window, its status, then its output and error files
  * read back and matched by `custom_id`.
  */
-export function openaiBatches(sdk: OpenAI): BatchBackend<ChatParams, ChatCompletion> {
+export function openaiBatches<P = ChatParams, R = ChatCompletion>(
+  sdk: OpenAI,
+  endpoint: "/v1/chat/completions" | "/v1/responses" = "/v1/chat/completions",
+): BatchBackend<P, R> {
   return {
     // OpenAI's limit per batch (and 200 MB per input file).
     maxItems: 50_000,
@@ -23,7 +26,7 @@ export function openaiBatches(sdk: OpenAI): BatchBackend<ChatParams, ChatComplet
       return JSON.stringify({
         custom_id: customId,
         method: "POST",
-        url: "/v1/chat/completions",
+        url: endpoint,
         body: params,
       });
     },
@@ -36,7 +39,7 @@ export function openaiBatches(sdk: OpenAI): BatchBackend<ChatParams, ChatComplet
       });
       const batch = await sdk.batches.create({
         input_file_id: file.id,
-        endpoint: "/v1/chat/completions",
+        endpoint,
         completion_window: "24h",
         metadata: { tool: "rubric-gate" },
       });
@@ -60,7 +63,7 @@ export function openaiBatches(sdk: OpenAI): BatchBackend<ChatParams, ChatComplet
         if (!response.body) continue;
         for await (const line of lines(response.body)) {
           if (line.trim() === "") continue;
-          yield openaiOutcome(JSON.parse(line) as OpenAIResultLine);
+          yield openaiOutcome<R>(JSON.parse(line) as OpenAIResultLine);
         }
       }
     },
@@ -91,10 +94,10 @@ interface OpenAIResultLine {
   error: { code?: string; message?: string } | null;
 }
 
-function openaiOutcome(line: OpenAIResultLine): BatchOutcome<ChatCompletion> {
+function openaiOutcome<R>(line: OpenAIResultLine): BatchOutcome<R> {
   const customId = line.custom_id;
   if (line.response && line.response.status_code === 200)
-    return { customId, ok: true, response: line.response.body as ChatCompletion };
+    return { customId, ok: true, response: line.response.body as R };
   if (line.error) {
     const expired = line.error.code === "batch_expired";
     return {

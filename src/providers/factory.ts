@@ -1,12 +1,38 @@
 import type { BatchRun } from "./batch.js";
 import { createAnthropicClient } from "./anthropic.js";
 import { createOpenAIClient, type JsonMode } from "./openai.js";
+import { createResponsesClient } from "./openai-responses.js";
 import type { EndpointHealth } from "./health.js";
 import type { RateLimits } from "./rate-limit.js";
 import type { RetryPolicy } from "./retry.js";
 import { ModelError, type ImagesMode, type ModelClient, type ProviderName } from "../ports/models.js";
 
-const PROVIDERS: readonly ProviderName[] = ["openai", "anthropic", "openai-compatible"];
+const PROVIDERS: readonly ProviderName[] = ["openai", "openai-responses", "anthropic", "openai-compatible"];
+
+/**
+ * OpenAI models served only by the Responses API: `openai:` sends them there, as `openai-responses:`
+ * would (Chat Completions answers them with a 404). Prefixes of the model name.
+ */
+export const RESPONSES_ONLY_MODELS = [
+  "o1-pro",
+  "o3-pro",
+  "o3-deep-research",
+  "o4-mini-deep-research",
+  "gpt-5-pro",
+  "gpt-5-codex",
+  "gpt-5.1-codex",
+  "codex-mini",
+  "computer-use-preview",
+] as const;
+
+/** Whether `openai:model` goes to the Responses API (see `RESPONSES_ONLY_MODELS`). */
+export function servedByResponses(provider: ProviderName, model: string): boolean {
+  if (provider === "openai-responses") return true;
+  return (
+    provider === "openai" &&
+    RESPONSES_ONLY_MODELS.some((prefix) => model === prefix || model.startsWith(`${prefix}-`))
+  );
+}
 
 export interface ModelSpec {
   provider: ProviderName;
@@ -27,7 +53,7 @@ export function parseModelSpec(spec: string): ModelSpec {
           : "the model name is empty";
     throw new Error(
       `Invalid model "${spec}": ${problem}. Expected provider:model, e.g. openai:gpt-4.1, ` +
-        `anthropic:claude-sonnet-4-6 or openai-compatible:llama3.1`,
+        `openai-responses:o3-pro, anthropic:claude-sonnet-4-6 or openai-compatible:llama3.1`,
     );
   }
   return { provider, model };
@@ -100,12 +126,26 @@ export function createModelClient(spec: string, settings: ModelClientSettings): 
   const problem = keyProblem(spec, env, settings.role);
   if (problem) throw new ModelError("auth", problem);
 
+  if (servedByResponses(provider, model)) {
+    const baseURL = read("OPENAI_BASE_URL");
+    const client = createResponsesClient({
+      model,
+      apiKey: read("OPENAI_API_KEY"),
+      baseURL,
+      timeoutMs,
+      retry: limited(baseURL),
+      ...(settings.batch ? { batch: settings.batch } : {}),
+    });
+    // The id stays as the user wrote it (`openai:o3-pro`): reports and caches name the model so.
+    return guarded({ ...client, id: spec.trim(), provider }, baseURL);
+  }
   switch (provider) {
+    case "openai-responses":
     case "openai":
     case "openai-compatible": {
       const baseURL = read("OPENAI_BASE_URL");
       const client = createOpenAIClient({
-        provider,
+        provider: provider === "openai-compatible" ? provider : "openai",
         model,
         apiKey: read("OPENAI_API_KEY"),
         baseURL,
@@ -148,6 +188,7 @@ export function keyProblem(
     `(as a repository secret in a workflow), or choose another ${role} (provider:model)`;
   switch (provider) {
     case "openai":
+    case "openai-responses":
       return has("OPENAI_API_KEY") ? null : missing("OPENAI_API_KEY", "an OpenAI API key");
     case "openai-compatible":
       return has("OPENAI_BASE_URL")

@@ -46,6 +46,25 @@ export interface OpenAIClientOptions {
   batch?: BatchRun;
 }
 
+/** The OpenAI SDK as every call uses it: no SDK retries (ours are bounded by the run), a per-attempt timeout. */
+export function openaiSdk(
+  id: string,
+  options: { apiKey: string | undefined; baseURL: string | undefined; timeoutMs: number },
+): OpenAI {
+  try {
+    return new OpenAI({
+      apiKey: options.apiKey,
+      baseURL: options.baseURL,
+      maxRetries: 0,
+      timeout: options.timeoutMs,
+    });
+  } catch (error) {
+    // The SDK throws at construction when it finds no key, in the options or in OPENAI_API_KEY.
+    const message = error instanceof Error ? error.message : String(error);
+    throw new ModelError("auth", `${id}: ${message}`, undefined, { cause: error });
+  }
+}
+
 /** A `ModelClient` over Chat Completions, for OpenAI and OpenAI-compatible servers (Ollama, vLLM, …). */
 export function createOpenAIClient(opts: OpenAIClientOptions): ModelClient {
   const { provider, model } = opts;
@@ -57,19 +76,7 @@ export function createOpenAIClient(opts: OpenAIClientOptions): ModelClient {
     provider === "openai-compatible" && !opts.apiKey && !process.env["OPENAI_API_KEY"]?.trim()
       ? "no-key"
       : undefined;
-  let sdk: OpenAI;
-  try {
-    sdk = new OpenAI({
-      apiKey: opts.apiKey ?? placeholderKey,
-      baseURL: opts.baseURL,
-      maxRetries: 0,
-      timeout: timeoutMs,
-    });
-  } catch (error) {
-    // The SDK throws at construction when it finds no key, in the options or in OPENAI_API_KEY.
-    const message = error instanceof Error ? error.message : String(error);
-    throw new ModelError("auth", `${id}: ${message}`, undefined, { cause: error });
-  }
+  const sdk = openaiSdk(id, { apiKey: opts.apiKey ?? placeholderKey, baseURL: opts.baseURL, timeoutMs });
 
   const batcher = opts.batch
     ? opts.batch.batcher<ChatParams, ChatCompletion>(id, model, openaiBatches(sdk), (completion) =>
@@ -135,10 +142,13 @@ export function createOpenAIClient(opts: OpenAIClientOptions): ModelClient {
 
   function buildParams(request: StructuredRequest): ChatParams {
     const system = jsonMode === "prompt" ? systemWithJsonSchema(request) : request.system;
+    const { settings } = request;
     return {
       model,
       messages: [{ role: "system", content: system }, ...request.messages.map(toChatMessage)],
       ...tokenLimit(provider, request.maxOutputTokens),
+      ...(settings?.reasoningEffort === undefined ? {} : { reasoning_effort: settings.reasoningEffort }),
+      ...(settings?.temperature === undefined ? {} : { temperature: settings.temperature }),
       // Only OpenAI documents it; other servers may refuse a parameter they do not know.
       ...(provider === "openai" && request.cacheKey !== undefined
         ? { prompt_cache_key: request.cacheKey }

@@ -2,9 +2,10 @@ import { isMap, isScalar, LineCounter, parseDocument } from "yaml";
 import type { Document, Pair } from "yaml";
 import { z } from "zod";
 import type { ConfigProblem } from "./types.js";
+import { REASONING_EFFORTS } from "../ports/models.js";
 import { levenshtein } from "../util/levenshtein.js";
 
-const MODEL_PATTERN = /^(openai|anthropic|openai-compatible):\S+$/;
+const MODEL_PATTERN = /^(openai|openai-responses|anthropic|openai-compatible):\S+$/;
 
 const modelSchema = z.string().regex(MODEL_PATTERN);
 
@@ -22,6 +23,10 @@ export const FrontMatterSchema = z
     threshold: z.number().min(0).max(1).optional(),
     judge: modelSchema.optional(),
     writer: modelSchema.optional(),
+    judge_effort: z.enum(REASONING_EFFORTS).optional(),
+    judge_temperature: z.number().min(0).max(2).optional(),
+    writer_effort: z.enum(REASONING_EFFORTS).optional(),
+    writer_temperature: z.number().min(0).max(2).optional(),
     revise: z.boolean().default(true),
     context: z.array(z.string().min(1)).default([]),
     tools: z.boolean().default(false),
@@ -39,9 +44,14 @@ const EXPECTED: Record<keyof FrontMatter, string> = {
   description: "a non-empty string saying what the artifact is meant to be",
   max_iterations: "an integer from 0 to 20 (default 3)",
   threshold: "a number from 0 to 1, e.g. 0.8",
-  judge: "`provider:model` with provider openai, anthropic or openai-compatible, e.g. openai:gpt-4.1",
+  judge:
+    "`provider:model` with provider openai, openai-responses, anthropic or openai-compatible, e.g. openai:gpt-4.1",
   writer:
-    "`provider:model` with provider openai, anthropic or openai-compatible, e.g. anthropic:claude-sonnet-4-6",
+    "`provider:model` with provider openai, openai-responses, anthropic or openai-compatible, e.g. anthropic:claude-sonnet-4-6",
+  judge_effort: `the judge's reasoning effort, one of ${REASONING_EFFORTS.join(", ")} (for reasoning models)`,
+  judge_temperature: "a number from 0 to 2 (Anthropic takes 0 to 1; reasoning models take none)",
+  writer_effort: `the writer's reasoning effort, one of ${REASONING_EFFORTS.join(", ")} (for reasoning models)`,
+  writer_temperature: "a number from 0 to 2 (Anthropic takes 0 to 1; reasoning models take none)",
   revise: "true or false (unquoted)",
   context:
     'a list of globs of reference files the judge reads before the artifact, e.g. ["docs/cli-reference.md"]',

@@ -8,6 +8,7 @@ import type { FrontMatterBlock } from "./frontmatter.js";
 import { deriveCriterionId, isValidCriterionId, slugify } from "./ids.js";
 import { parseCheck, type Check } from "../checks/checks.js";
 import type { ConfigProblem, Criterion, Rubric } from "./types.js";
+import { modelSettings } from "../ports/models.js";
 
 export type ParseRubricResult = { ok: true; rubric: Rubric } | { ok: false; problems: ConfigProblem[] };
 
@@ -76,6 +77,8 @@ export function parseRubric(path: string, text: string): ParseRubricResult {
       threshold: meta.threshold,
       judge: meta.judge,
       writer: meta.writer,
+      judgeSettings: modelSettings(meta.judge_effort, meta.judge_temperature),
+      writerSettings: modelSettings(meta.writer_effort, meta.writer_temperature),
       revise: meta.revise,
       context: meta.context,
       tools: meta.tools,

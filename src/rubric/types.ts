@@ -1,4 +1,5 @@
 import type { Check } from "../checks/checks.js";
+import type { ModelSettings } from "../ports/models.js";
 
 /** A rubric parsed from a markdown file under `rubrics/`: what "done" means for the files it matches. */
 export interface Rubric {
@@ -15,6 +16,9 @@ export interface Rubric {
   threshold: number | undefined;
   judge: string | undefined;
   writer: string | undefined;
+  /** Reasoning effort and temperature for the judge and the writer; each overrides the flag or input. */
+  judgeSettings: ModelSettings;
+  writerSettings: ModelSettings;
   revise: boolean;
   /** Globs of reference files given to the judge as data before the artifact (SPEC §10). */
   context: string[];

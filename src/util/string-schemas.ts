@@ -4,7 +4,7 @@ import { didYouMean } from "./suggest.js";
 // Zod schemas for values that arrive as strings: CLI flags and Action inputs.
 
 /** The providers a model spec may name. */
-export const PROVIDERS = ["openai", "anthropic", "openai-compatible"] as const;
+export const PROVIDERS = ["openai", "openai-responses", "anthropic", "openai-compatible"] as const;
 
 /** `provider:model`, e.g. `openai:gpt-4.1`; an unknown provider is named, with the nearest known one. */
 export const modelSpec = z.string().superRefine((value, ctx) => {

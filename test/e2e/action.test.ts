@@ -389,6 +389,34 @@ describe("judge panel, samples and the verdict cache", () => {
   });
 });
 
+describe("model options", () => {
+  it("judge-effort and judge-temperature reach the judge; openai-responses: goes to the Responses API", async () => {
+    const { root, llm } = await guideWorld();
+    const run = await pullRequestRun(
+      {
+        ...openaiInputs(),
+        judge: "openai-responses:gpt-4.1",
+        "judge-effort": "low",
+        "judge-temperature": "0",
+      },
+      { workspace: root },
+    );
+    expect(run.code, run.stderr).toBe(1);
+    expect(llm.requests.map((r) => r.path)).toEqual(["/v1/responses"]);
+    expect(llm.requests[0]?.body).toMatchObject({ reasoning: { effort: "low" }, temperature: 0 });
+  });
+
+  it("a bad judge-effort is named with the values it takes, and nothing is graded", async () => {
+    const { root, llm } = await guideWorld();
+    const run = await pullRequestRun({ ...openaiInputs(), "judge-effort": "extreme" }, { workspace: root });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(
+      /::error::.*judge-effort.*"extreme".*none, minimal, low, medium, high, xhigh, max/,
+    );
+    expect(llm.requests).toHaveLength(0);
+  });
+});
+
 describe("without checks: write", () => {
   it("writes workflow-command annotations and says so in the job summary", async () => {
     const ws = await makeWorkspace({ "rubrics/guide.md": HEAD_RUBRIC, "docs/guide.md": GUIDE });

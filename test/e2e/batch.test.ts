@@ -44,8 +44,10 @@ beforeEach(() => {
 });
 
 const PROVIDERS = [
-  { name: "openai", judge: "openai:gpt-4.1" },
-  { name: "anthropic", judge: "anthropic:claude-sonnet-4-6" },
+  { name: "openai", judge: "openai:gpt-4.1", endpoint: "/v1/chat/completions" },
+  // The Responses API's batches run on /v1/responses.
+  { name: "openai-responses", judge: "openai-responses:gpt-4.1", endpoint: "/v1/responses" },
+  { name: "anthropic", judge: "anthropic:claude-sonnet-4-6", endpoint: undefined },
 ] as const;
 
 const env = (): Record<string, string> => ({
@@ -81,7 +83,7 @@ const essence = (report: Report) =>
     ),
   }));
 
-describe.each(PROVIDERS)("--batch through the $name SDK", ({ judge }) => {
+describe.each(PROVIDERS)("--batch through the $name SDK", ({ judge, endpoint }) => {
   it("200 files end with the online run's verdicts, in one batch, at half the estimated cost", async () => {
     const ws = await tree(200);
     try {
@@ -106,6 +108,7 @@ describe.each(PROVIDERS)("--batch through the $name SDK", ({ judge }) => {
       expect(server.requests.filter((r) => !r.batch && isJudgeRequest(r))).toHaveLength(0);
       expect(server.batches).toHaveLength(1);
       expect(server.batches[0]?.customIds).toHaveLength(200);
+      expect(server.batches[0]?.endpoint).toBe(endpoint);
       expect(b.totals.input_tokens).toBe(a.totals.input_tokens);
       expect(b.totals.cost_usd!).toBeCloseTo(a.totals.cost_usd! / 2, 9);
       // Collected in full: the state file is gone.

@@ -12,6 +12,8 @@ function rubric(path: string, files: string[], fileLines = files.map((_, index) 
     threshold: undefined,
     judge: undefined,
     writer: undefined,
+    judgeSettings: {},
+    writerSettings: {},
     revise: true,
     context: [],
     tools: false,

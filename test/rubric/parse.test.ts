@@ -121,6 +121,8 @@ describe("parseRubric body rules", () => {
       threshold: undefined,
       judge: undefined,
       writer: undefined,
+      judgeSettings: {},
+      writerSettings: {},
       revise: true,
       guidance: "",
     });
@@ -278,7 +280,9 @@ describe("parseRubric problems", () => {
     const nearMiss = found.find((p) => p.line === 6);
     expect(nearMiss?.message).toBe("unknown front matter key `max_iteration`");
     expect(nearMiss?.hint).toContain("did you mean `max_iterations`?");
-    expect(nearMiss?.hint).toContain("files, description, max_iterations, threshold, judge, writer, revise");
+    expect(nearMiss?.hint).toContain(
+      "files, description, max_iterations, threshold, judge, writer, judge_effort, judge_temperature, writer_effort, writer_temperature, revise",
+    );
     const farOff = found.find((p) => p.line === 12);
     expect(farOff?.message).toBe("unknown front matter key `colour`");
     expect(farOff?.hint).not.toContain("did you mean");

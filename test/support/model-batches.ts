@@ -29,6 +29,8 @@ export interface StoredBatch {
   errorFileId?: string;
   status: string;
   createdAt: number;
+  /** OpenAI: the endpoint every line of the batch calls (`/v1/chat/completions` or `/v1/responses`). */
+  endpoint?: string;
 }
 
 export interface BatchRoutes {
@@ -136,7 +138,7 @@ export function batchRoutes(deps: Dependencies): BatchRoutes {
     return {
       id: batch.id,
       object: "batch",
-      endpoint: "/v1/chat/completions",
+      endpoint: batch.endpoint ?? "/v1/chat/completions",
       errors: null,
       input_file_id: `file-in-${batch.id}`,
       completion_window: "24h",
@@ -227,7 +229,12 @@ export function batchRoutes(deps: Dependencies): BatchRoutes {
           completion_window?: string;
         };
         const input = files.get(body.input_file_id ?? "");
-        if (!input || body.endpoint !== "/v1/chat/completions" || body.completion_window !== "24h")
+        const endpoint = body.endpoint ?? "";
+        if (
+          !input ||
+          !["/v1/chat/completions", "/v1/responses"].includes(endpoint) ||
+          body.completion_window !== "24h"
+        )
           return {
             status: 400,
             body: { error: { message: "bad batch request", type: "invalid_request_error" } },
@@ -237,10 +244,7 @@ export function batchRoutes(deps: Dependencies): BatchRoutes {
           .filter((l) => l.trim() !== "")
           .map((l) => JSON.parse(l) as { custom_id: string; method: string; url: string; body: unknown });
         const ids = lines.map((l) => l.custom_id);
-        if (
-          new Set(ids).size !== ids.length ||
-          lines.some((l) => l.method !== "POST" || l.url !== "/v1/chat/completions")
-        )
+        if (new Set(ids).size !== ids.length || lines.some((l) => l.method !== "POST" || l.url !== endpoint))
           return {
             status: 400,
             body: { error: { message: "duplicate custom_id or bad line", type: "invalid_request_error" } },
@@ -252,6 +256,7 @@ export function batchRoutes(deps: Dependencies): BatchRoutes {
           polls: 0,
           status: "in_progress",
           createdAt: Math.floor(Date.now() / 1000),
+          endpoint,
         };
         batches.push(batch);
         inputs.set(

@@ -19,7 +19,7 @@ const post = (path: string, headers: Record<string, string>, body: unknown) =>
 
 describe("model server", () => {
   it("answers unknown paths with 404 in the provider's error format", async () => {
-    const openai = await post("/v1/responses", openaiHeaders, {});
+    const openai = await post("/v1/embeddings", openaiHeaders, {});
     expect(openai.status).toBe(404);
     expect(await openai.json()).toMatchObject({ error: { type: "invalid_request_error", code: null } });
     const anthropic = await post("/v1/messages/count_tokens", anthropicHeaders, {});

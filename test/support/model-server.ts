@@ -1,6 +1,6 @@
 /**
- * A local model server for tests: it speaks the OpenAI Chat Completions and the Anthropic Messages
- * wire formats, so the real SDKs talk to it through a base-URL override (`openaiBaseURL`,
+ * A local model server for tests: it speaks the OpenAI Chat Completions, OpenAI Responses and the
+ * Anthropic Messages wire formats, so the real SDKs talk to it through a base-URL override (`openaiBaseURL`,
  * `anthropicBaseURL`, or `OPENAI_BASE_URL` / `ANTHROPIC_BASE_URL`). Every request is captured in
  * `requests` and answered by a handler that returns a `Reply`: a structured answer (`{ json }`), raw or
  * malformed text (`{ text }`), a truncation, a refusal, an HTTP error with headers (429 + `retry-after`,
@@ -138,7 +138,7 @@ export async function startModelServer(handler: Handler = () => ({ json: {} })):
 
     const known =
       req.method === "POST" &&
-      ((provider === "openai" && path === "/v1/chat/completions") ||
+      ((provider === "openai" && (path === "/v1/chat/completions" || path === "/v1/responses")) ||
         (provider === "anthropic" && path === "/v1/messages"));
     if (!known) {
       const message = `no route for ${req.method ?? "?"} ${path} on the local model server`;
@@ -223,6 +223,12 @@ export function sequence(...replies: Reply[]): Handler {
 export function requestText(req: CapturedRequest): string {
   const parts: string[] = [];
   if (req.provider === "anthropic") parts.push(...textsOf(get(req.body, "system")));
+  if (isResponses(req)) {
+    parts.push(...textsOf(get(req.body, "instructions")));
+    const input = get(req.body, "input");
+    for (const item of Array.isArray(input) ? input : []) parts.push(...textsOf(get(item, "content")));
+    return parts.join("\n");
+  }
   const messages = get(req.body, "messages");
   if (Array.isArray(messages)) {
     for (const message of messages) parts.push(...textsOf(get(message, "content")));
@@ -232,8 +238,9 @@ export function requestText(req: CapturedRequest): string {
 
 /** The JSON schema sent: OpenAI `response_format.json_schema.schema`, Anthropic the forced tool's `input_schema`; null in prompt mode. */
 export function requestSchema(req: CapturedRequest): Record<string, unknown> | null {
-  const schema =
-    req.provider === "openai"
+  const schema = isResponses(req)
+    ? get(req.body, "text", "format", "schema")
+    : req.provider === "openai"
       ? get(req.body, "response_format", "json_schema", "schema")
       : get(forcedTool(req), "input_schema");
   return isRecord(schema) ? schema : null;
@@ -241,8 +248,9 @@ export function requestSchema(req: CapturedRequest): Record<string, unknown> | n
 
 /** The schema's name: OpenAI `json_schema.name`, Anthropic the forced tool's name; null when none. */
 export function requestSchemaName(req: CapturedRequest): string | null {
-  const name =
-    req.provider === "openai"
+  const name = isResponses(req)
+    ? get(req.body, "text", "format", "name")
+    : req.provider === "openai"
       ? get(req.body, "response_format", "json_schema", "name")
       : get(forcedTool(req), "name");
   return typeof name === "string" ? name : null;
@@ -256,6 +264,8 @@ function invalid(message: string): Reply {
   return { status: 400, error: { message } };
 }
 
+const OPENAI_EFFORTS = ["none", "minimal", "low", "medium", "high", "xhigh"];
+
 function checkOpenAI(req: CapturedRequest): Reply | null {
   if (!/^Bearer \S+/.test(req.headers["authorization"] ?? "")) {
     return {
@@ -266,6 +276,17 @@ function checkOpenAI(req: CapturedRequest): Reply | null {
   const { body } = req;
   if (!isRecord(body)) return invalid("request body is not a JSON object");
   if (typeof body["model"] !== "string") return invalid("you must provide a model parameter");
+  const temperature = body["temperature"];
+  if (temperature !== undefined && (typeof temperature !== "number" || temperature < 0 || temperature > 2))
+    return invalid(
+      `Invalid 'temperature': decimal above maximum value. Expected a value <= 2, but got ${JSON.stringify(temperature)} instead.`,
+    );
+  const effort = req.path === "/v1/responses" ? get(body, "reasoning", "effort") : body["reasoning_effort"];
+  if (effort !== undefined && (typeof effort !== "string" || !OPENAI_EFFORTS.includes(effort)))
+    return invalid(
+      `Invalid value: '${JSON.stringify(effort)}'. Supported values are: ${OPENAI_EFFORTS.map((e) => `'${e}'`).join(", ")}.`,
+    );
+  if (req.path === "/v1/responses") return checkResponses(body);
   const messages = body["messages"];
   if (!Array.isArray(messages) || messages.length === 0)
     return invalid("'messages' must be a non-empty array");
@@ -306,6 +327,52 @@ function checkOpenAI(req: CapturedRequest): Reply | null {
     if (typeof name !== "string" || !NAME.test(name)) {
       return invalid("response_format.json_schema.name must match ^[a-zA-Z0-9_-]{1,64}$");
     }
+  }
+  return null;
+}
+
+/** What the Responses API rejects: chat-style fields, unknown input items, unanswered function outputs. */
+function checkResponses(body: Record<string, unknown>): Reply | null {
+  if ("messages" in body)
+    return invalid("Unsupported parameter: 'messages'. In the Responses API, use 'input'.");
+  if ("response_format" in body)
+    return invalid("Unsupported parameter: 'response_format'. In the Responses API, use 'text.format'.");
+  const input = body["input"];
+  if (!Array.isArray(input) || input.length === 0) return invalid("'input' must be a non-empty array");
+  const calls = new Set<string>();
+  for (const item of input) {
+    const type = get(item, "type") ?? "message";
+    if (type === "function_call") calls.add(String(get(item, "call_id")));
+    else if (type === "function_call_output") {
+      if (!calls.has(String(get(item, "call_id"))))
+        return invalid(
+          `No tool call found for function call output with call_id ${String(get(item, "call_id"))}.`,
+        );
+    } else if (type === "message") {
+      const content = get(item, "content");
+      if (typeof content === "string") continue;
+      if (!Array.isArray(content)) return invalid("input[].content must be a string or an array");
+      for (const part of content as unknown[]) {
+        const kind = get(part, "type");
+        if (kind === "input_text" || (kind === "output_text" && get(item, "role") === "assistant")) continue;
+        if (kind !== "input_image") return invalid(`Invalid value: '${String(kind)}'.`);
+        const url = get(part, "image_url");
+        if (typeof url !== "string" || !/^data:image\/(png|jpeg|gif|webp);base64,[A-Za-z0-9+/=]+$/.test(url))
+          return invalid("Invalid 'input[].content[].image_url': expected a base64 data URL or an https URL");
+      }
+    } else return invalid(`Invalid input item type: ${JSON.stringify(type)}`);
+  }
+  if (get(body, "text", "format", "type") === "json_schema") {
+    const name = get(body, "text", "format", "name");
+    if (typeof name !== "string" || !NAME.test(name))
+      return invalid("text.format.name must match ^[a-zA-Z0-9_-]{1,64}$");
+  }
+  const tools = body["tools"];
+  for (const tool of Array.isArray(tools) ? tools : []) {
+    if (get(tool, "type") !== "function" || typeof get(tool, "name") !== "string")
+      return invalid(
+        "tools[]: a function tool needs type 'function' and a name (no nested 'function' object)",
+      );
   }
   return null;
 }
@@ -386,6 +453,7 @@ function checkAnthropic(req: CapturedRequest): Reply | null {
 type Wire = [status: number, payload: unknown, headers: Record<string, string>];
 
 function openaiResponse(req: CapturedRequest, reply: Reply): Wire {
+  if (req.path === "/v1/responses" && !("status" in reply)) return responsesResponse(req, reply);
   if ("status" in reply) {
     const type = reply.error?.type ?? OPENAI_ERROR_TYPES[reply.status] ?? "server_error";
     const error = {
@@ -450,6 +518,83 @@ function openaiResponse(req: CapturedRequest, reply: Reply): Wire {
     system_fingerprint: "fp_local",
   };
   return [200, completion, {}];
+}
+
+/** A Responses API `response` object: output items (message, refusal, function calls), status and usage. */
+function responsesResponse(req: CapturedRequest, reply: Reply): Wire {
+  const output: unknown[] = [];
+  let status = "completed";
+  let incomplete: unknown = null;
+  let text = "";
+  const message = (content: unknown[]) =>
+    output.push({
+      type: "message",
+      id: `msg_local${req.index}`,
+      status: "completed",
+      role: "assistant",
+      content,
+    });
+  const outputText = (value: string) => ({ type: "output_text", text: value, annotations: [], logprobs: [] });
+  if ("toolCalls" in reply) {
+    text = JSON.stringify(reply.toolCalls);
+    reply.toolCalls.forEach((call, n) =>
+      output.push({
+        type: "function_call",
+        id: `fc_local${req.index}_${n}`,
+        call_id: `call_local${req.index}_${n}`,
+        name: call.name,
+        arguments: JSON.stringify(call.arguments),
+        status: "completed",
+      }),
+    );
+  } else if ("refusal" in reply) {
+    text = reply.refusal;
+    message([{ type: "refusal", refusal: reply.refusal }]);
+  } else if ("truncated" in reply) {
+    text = reply.text ?? "";
+    status = "incomplete";
+    incomplete = { reason: "max_output_tokens" };
+    if (text) message([outputText(text)]);
+  } else {
+    text =
+      "json" in reply
+        ? JSON.stringify(reply.json)
+        : "jsons" in reply
+          ? reply.jsons.map((j) => JSON.stringify(j)).join("\n")
+          : "text" in reply
+            ? reply.text
+            : "";
+    message([outputText(text)]);
+  }
+  const usage = usageFor(req, text, reply.usage);
+  const response = {
+    id: `resp_local${req.index}`,
+    object: "response",
+    created_at: Math.floor(Date.now() / 1000),
+    status,
+    error: null,
+    incomplete_details: incomplete,
+    instructions: get(req.body, "instructions") ?? null,
+    model: stringAt(req.body, "model") ?? "local-model",
+    output,
+    parallel_tool_calls: true,
+    temperature: get(req.body, "temperature") ?? 1,
+    tool_choice: "auto",
+    tools: get(req.body, "tools") ?? [],
+    top_p: 1,
+    metadata: {},
+    reasoning: get(req.body, "reasoning") ?? null,
+    text: get(req.body, "text") ?? null,
+    store: get(req.body, "store") ?? true,
+    usage: {
+      input_tokens: usage.input,
+      input_tokens_details: { cached_tokens: usage.cached, cache_write_tokens: 0 },
+      output_tokens: usage.output,
+      output_tokens_details: { reasoning_tokens: 0 },
+      total_tokens: usage.input + usage.output,
+    },
+  };
+  return [200, response, {}];
 }
 
 function anthropicResponse(req: CapturedRequest, reply: Reply): Wire {
@@ -591,6 +736,12 @@ function forcedTool(req: CapturedRequest): unknown {
 
 /** The outputs of tool calls sent back in a request, in order: OpenAI `tool` messages, Anthropic `tool_result` blocks. */
 export function requestToolResults(req: CapturedRequest): Array<{ id: string; content: string }> {
+  if (isResponses(req)) {
+    const input = get(req.body, "input");
+    return (Array.isArray(input) ? input : [])
+      .filter((item) => get(item, "type") === "function_call_output")
+      .map((item) => ({ id: String(get(item, "call_id")), content: String(get(item, "output")) }));
+  }
   const messages = get(req.body, "messages");
   if (!Array.isArray(messages)) return [];
   const out: Array<{ id: string; content: string }> = [];
@@ -616,10 +767,16 @@ export function requestToolResults(req: CapturedRequest): Array<{ id: string; co
 export function requestToolNames(req: CapturedRequest): string[] {
   const tools = get(req.body, "tools");
   if (!Array.isArray(tools)) return [];
+  if (isResponses(req)) return tools.map((t) => String(get(t, "name")));
   if (req.provider === "openai") return tools.map((t) => String(get(t, "function", "name")));
   return get(req.body, "tool_choice", "type") === "any"
     ? tools.slice(0, -1).map((t) => String(get(t, "name")))
     : [];
+}
+
+/** Whether the request went to OpenAI's Responses API. */
+export function isResponses(req: CapturedRequest): boolean {
+  return req.provider === "openai" && req.path === "/v1/responses";
 }
 
 function textsOf(content: unknown): string[] {
@@ -631,7 +788,8 @@ function textsOf(content: unknown): string[] {
   });
 }
 
-function get(value: unknown, ...path: string[]): unknown {
+/** The value at `path` inside a JSON body, or undefined. */
+export function get(value: unknown, ...path: string[]): unknown {
   let at = value;
   for (const key of path) {
     if (!isRecord(at)) return undefined;
@@ -666,11 +824,12 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
 /** The pictures a request carried as image inputs, in either wire format: media type and bytes. */
 export function requestImages(req: CapturedRequest): Array<{ mediaType: string; bytes: Buffer }> {
   const out: Array<{ mediaType: string; bytes: Buffer }> = [];
-  const messages = get(req.body, "messages");
+  const messages = get(req.body, isResponses(req) ? "input" : "messages");
   for (const message of Array.isArray(messages) ? messages : []) {
     const content = get(message, "content");
     for (const part of Array.isArray(content) ? (content as unknown[]) : []) {
-      const url = get(part, "image_url", "url");
+      const url =
+        get(part, "type") === "input_image" ? get(part, "image_url") : get(part, "image_url", "url");
       const data = /^data:(image\/[a-z]+);base64,(.*)$/.exec(typeof url === "string" ? url : "");
       if (data) out.push({ mediaType: data[1]!, bytes: Buffer.from(data[2]!, "base64") });
       if (get(part, "type") === "image") {

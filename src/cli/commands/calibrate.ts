@@ -12,13 +12,60 @@ import { createJudge, type Judge } from "../../judge/judge.js";
 import { createPanelJudge } from "../../judge/panel.js";
 import { createModels } from "../../providers/models.js";
 import { systemClock } from "../../providers/retry.js";
-import { ModelError } from "../../ports/models.js";
+import { ModelError, modelSettings, withSettings } from "../../ports/models.js";
 import { parseRubric } from "../../rubric/parse.js";
 import { VERSION } from "../../version.js";
 import type { CliIo } from "../io.js";
 import { renderProblems } from "../render.js";
 import type { Subcommand } from "../command.js";
-import { decimal, modelSpec, parseFlags, wholeNumber } from "./flags.js";
+import { decimal, modelSpec, wholeNumber } from "../../util/string-schemas.js";
+import { flag, optionRows, parseFlags, settingsFlags } from "../flags.js";
+
+const FLAGS = {
+  judge: flag({
+    value: "PROVIDER:MODEL",
+    multiple: true,
+    help: "the judge (default: the rubric's judge, else $RUBRIC_GATE_JUDGE); give it more than once to calibrate a panel",
+    schema: z.array(modelSpec).default([]),
+  }),
+  ...settingsFlags("judge"),
+  samples: flag({
+    value: "N",
+    help: "judge each example N times (1-9, default 1): the majority verdict counts, and each criterion's flip rate says how often the samples disagreed",
+    schema: wholeNumber(1, 9).default(1),
+  }),
+  "min-kappa": flag({
+    value: "K",
+    help: "exit 1 when a labeled criterion, all criteria or the result has kappa < K (or an undefined kappa: every label and verdict the same)",
+    schema: decimal(-1, 1).optional(),
+  }),
+  "max-false-pass": flag({
+    value: "R",
+    help: "exit 1 when a labeled row's false-pass rate is over R (or unmeasured: no example labeled fail)",
+    schema: decimal(0, 1).optional(),
+  }),
+  report: flag({
+    value: "FILE",
+    help: "write the JSON result (schema/calibration.schema.json)",
+    schema: z.string().min(1).optional(),
+  }),
+  json: flag({ help: "print the JSON result to stdout", schema: z.boolean().default(false) }),
+  concurrency: flag({
+    value: "N",
+    help: "examples judged at once (default 4)",
+    schema: wholeNumber(1, 64).default(4),
+  }),
+  timeout: flag({
+    value: "SECONDS",
+    help: "per model call (default 120)",
+    schema: decimal(0.001, 86_400).default(120),
+  }),
+  "json-mode": flag({
+    value: "MODE",
+    help: "schema (default) or prompt",
+    schema: z.enum(["schema", "prompt"]).default("schema"),
+  }),
+};
 
 const HELP = `rubric-gate calibrate RUBRIC [options]
 
@@ -35,34 +82,10 @@ An example is a markdown file: YAML front matter with its labels, then the artif
   # The artifact …
 
 Options:
-  --judge PROVIDER:MODEL  the judge (default: the rubric's judge, else $RUBRIC_GATE_JUDGE); give it
-                          more than once to calibrate a panel
-  --samples N             judge each example N times (1-9, default 1): the majority verdict counts,
-                          and each criterion's flip rate says how often the samples disagreed
-  --min-kappa K           exit 1 when a labeled criterion, all criteria or the result has kappa < K
-                          (or an undefined kappa: every label and verdict the same)
-  --max-false-pass R      exit 1 when a labeled row's false-pass rate is over R (or unmeasured:
-                          no example labeled fail)
-  --report FILE           write the JSON result (schema/calibration.schema.json)
-  --json                  print the JSON result to stdout
-  --concurrency N         examples judged at once (default 4)
-  --timeout SECONDS       per model call (default 120)
-  --json-mode MODE        schema (default) or prompt
+${optionRows(FLAGS)}
 
 Exit codes: 0 the gates passed (or none was set); 1 a gate was violated; 2 usage or configuration
 error; 3 the judge could not be used.`;
-
-const Flags = z.object({
-  judge: z.array(modelSpec).default([]),
-  samples: wholeNumber(1, 9).default(1),
-  "min-kappa": decimal(-1, 1).optional(),
-  "max-false-pass": decimal(0, 1).optional(),
-  report: z.string().min(1).optional(),
-  json: z.boolean().default(false),
-  concurrency: wholeNumber(1, 64).default(4),
-  timeout: decimal(0.001, 86_400).default(120),
-  "json-mode": z.enum(["schema", "prompt"]).default("schema"),
-});
 
 /** `rubric-gate calibrate RUBRIC`: how far the judge agrees with labeled examples. */
 export const calibrateCommand: Subcommand = {
@@ -72,22 +95,7 @@ export const calibrateCommand: Subcommand = {
 };
 
 async function runCalibrate(argv: string[], io: CliIo): Promise<number> {
-  const flags = parseFlags(
-    "calibrate",
-    argv,
-    {
-      judge: { type: "string", multiple: true },
-      samples: { type: "string" },
-      "min-kappa": { type: "string" },
-      "max-false-pass": { type: "string" },
-      report: { type: "string" },
-      json: { type: "boolean" },
-      concurrency: { type: "string" },
-      timeout: { type: "string" },
-      "json-mode": { type: "string" },
-    },
-    Flags,
-  );
+  const flags = parseFlags("calibrate", argv, FLAGS);
   if (!flags.ok) return usage(io, flags.message);
   if (flags.help) {
     io.stdout(HELP);
@@ -148,6 +156,11 @@ async function runCalibrate(argv: string[], io: CliIo): Promise<number> {
     clock: systemClock,
   });
   const members: Judge[] = [];
+  // The judge as the rubric configures it: its settings win over the flags, as in grade.
+  const settings = {
+    ...modelSettings(options["judge-effort"], options["judge-temperature"]),
+    ...rubric.judgeSettings,
+  };
   for (const spec of judges) {
     let client;
     try {
@@ -156,7 +169,7 @@ async function runCalibrate(argv: string[], io: CliIo): Promise<number> {
       io.stderr(`rubric-gate: calibrate: ${(error as Error).message}`);
       return error instanceof ModelError ? 3 : 2;
     }
-    const counted = meter.wrap(client);
+    const counted = meter.wrap(withSettings(client, settings));
     for (let sample = 0; sample < options.samples; sample++) members.push(createJudge({ client: counted }));
   }
 

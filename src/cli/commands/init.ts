@@ -8,7 +8,7 @@ import { createWorkspaceSource } from "../../fs/workspace.js";
 import { lintRubric } from "../../lint/lint.js";
 import { createModels } from "../../providers/models.js";
 import { systemClock } from "../../providers/retry.js";
-import { ModelError } from "../../ports/models.js";
+import { ModelError, modelSettings, withSettings } from "../../ports/models.js";
 import { DEFAULT_RUBRICS_GLOB, loadRubrics } from "../../rubric/load.js";
 import { matchesRubric } from "../../rubric/match.js";
 import { parseRubric } from "../../rubric/parse.js";
@@ -17,8 +17,40 @@ import { inlineText } from "../../util/redact.js";
 import type { CliIo } from "../io.js";
 import { renderProblems } from "../render.js";
 import type { Subcommand } from "../command.js";
-import { decimal, modelSpec, parseFlags } from "./flags.js";
+import { decimal, modelSpec } from "../../util/string-schemas.js";
+import { flag, optionRows, parseFlags, settingsFlags } from "../flags.js";
 import { renderFindings } from "./lint-rubric.js";
+
+const FLAGS = {
+  from: flag({
+    value: "FILE",
+    help: "the known-good artifact (required)",
+    schema: z.string().min(1).optional(),
+  }),
+  out: flag({
+    value: "FILE",
+    help: "where to write the rubric (default rubrics/<GOOD_FILE's name>.md)",
+    schema: z.string().min(1).optional(),
+  }),
+  force: flag({ help: "overwrite --out if it exists", schema: z.boolean().default(false) }),
+  writer: flag({
+    value: "PROVIDER:MODEL",
+    help: "the model that drafts (default $RUBRIC_GATE_WRITER, else --judge, else $RUBRIC_GATE_JUDGE)",
+    schema: modelSpec.optional(),
+  }),
+  ...settingsFlags("writer"),
+  judge: flag({ value: "PROVIDER:MODEL", help: "used when no writer is set", schema: modelSpec.optional() }),
+  timeout: flag({
+    value: "SECONDS",
+    help: "per model call (default 120)",
+    schema: decimal(0.001, 86_400).default(120),
+  }),
+  "json-mode": flag({
+    value: "MODE",
+    help: "schema (default) or prompt",
+    schema: z.enum(["schema", "prompt"]).default("schema"),
+  }),
+};
 
 const HELP = `rubric-gate init --from GOOD_FILE [--out RUBRIC] [options]
 
@@ -27,27 +59,10 @@ criteria, written as a rubric file that the rubric parser accepts and lint-rubri
 the criteria must hold for every good file of the kind, not only for GOOD_FILE.
 
 Options:
-  --from FILE              the known-good artifact (required)
-  --out FILE               where to write the rubric (default rubrics/<GOOD_FILE's name>.md)
-  --force                  overwrite --out if it exists
-  --writer PROVIDER:MODEL  the model that drafts (default $RUBRIC_GATE_WRITER, else --judge,
-                           else $RUBRIC_GATE_JUDGE)
-  --judge PROVIDER:MODEL   used when no writer is set
-  --timeout SECONDS        per model call (default 120)
-  --json-mode MODE         schema (default) or prompt
+${optionRows(FLAGS)}
 
 Exit codes: 0 the draft was written (lint findings are printed for review); 2 usage error, --out
 exists, or GOOD_FILE cannot be read as text; 3 the model could not be used.`;
-
-const Flags = z.object({
-  from: z.string().min(1).optional(),
-  out: z.string().min(1).optional(),
-  force: z.boolean().default(false),
-  writer: modelSpec.optional(),
-  judge: modelSpec.optional(),
-  timeout: decimal(0.001, 86_400).default(120),
-  "json-mode": z.enum(["schema", "prompt"]).default("schema"),
-});
 
 /** `rubric-gate init --from GOOD_FILE`: a rubric drafted from a known-good artifact. */
 export const initCommand: Subcommand = {
@@ -57,20 +72,7 @@ export const initCommand: Subcommand = {
 };
 
 async function runInit(argv: string[], io: CliIo): Promise<number> {
-  const flags = parseFlags(
-    "init",
-    argv,
-    {
-      from: { type: "string" },
-      out: { type: "string" },
-      force: { type: "boolean" },
-      writer: { type: "string" },
-      judge: { type: "string" },
-      timeout: { type: "string" },
-      "json-mode": { type: "string" },
-    },
-    Flags,
-  );
+  const flags = parseFlags("init", argv, FLAGS);
   if (!flags.ok) return fail(io, 2, flags.message);
   if (flags.help) {
     io.stdout(HELP);
@@ -118,6 +120,7 @@ async function runInit(argv: string[], io: CliIo): Promise<number> {
       jsonMode: options["json-mode"],
       clock: systemClock,
     }).client(spec, "writer");
+    client = withSettings(client, modelSettings(options["writer-effort"], options["writer-temperature"]));
   } catch (error) {
     return fail(io, error instanceof ModelError ? 3 : 2, `init: ${(error as Error).message}`);
   }

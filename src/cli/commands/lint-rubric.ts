@@ -10,7 +10,16 @@ import type { ConfigProblem, Rubric } from "../../rubric/types.js";
 import type { CliIo } from "../io.js";
 import { renderProblems } from "../render.js";
 import type { Subcommand } from "../command.js";
-import { parseFlags } from "./flags.js";
+import { flag, optionRows, parseFlags } from "../flags.js";
+
+const FLAGS = {
+  rubrics: flag({
+    value: "GLOB",
+    help: `rubric files when no RUBRIC is given (default ${DEFAULT_RUBRICS_GLOB})`,
+    schema: z.string().min(1).default(DEFAULT_RUBRICS_GLOB),
+  }),
+  json: flag({ help: "print the findings as JSON", schema: z.boolean().default(false) }),
+};
 
 const HELP = `rubric-gate lint-rubric [RUBRIC...] [options]
 
@@ -25,27 +34,16 @@ duplicate and contradiction are errors, the others warnings; any finding exits 1
 criterion the linter misjudges, put <!-- lint-rubric: ignore RULE --> on the line before it.
 
 Options:
-  --rubrics GLOB   rubric files when no RUBRIC is given (default ${DEFAULT_RUBRICS_GLOB})
-  --json           print the findings as JSON
+${optionRows(FLAGS)}
 
 Exit codes: 0 no finding; 1 findings; 2 a rubric does not parse, or usage error.`;
-
-const Flags = z.object({
-  rubrics: z.string().min(1).default(DEFAULT_RUBRICS_GLOB),
-  json: z.boolean().default(false),
-});
 
 /** `rubric-gate lint-rubric`: deterministic checks of the rubrics' criteria. */
 export const lintRubricCommand: Subcommand = {
   args: "[RUBRIC...] [options]",
   summary: "check rubrics for vague, compound or contradictory criteria",
   async run(argv, io) {
-    const flags = parseFlags(
-      "lint-rubric",
-      argv,
-      { rubrics: { type: "string" }, json: { type: "boolean" } },
-      Flags,
-    );
+    const flags = parseFlags("lint-rubric", argv, FLAGS);
     if (!flags.ok) {
       io.stderr(`rubric-gate: ${flags.message}`);
       return 2;

@@ -6,7 +6,20 @@ import { MergeError, mergeReports } from "../../report/merge.js";
 import { ReportSchema, type Report } from "../../report/schema.js";
 import { renderReport } from "../render.js";
 import type { Subcommand } from "../command.js";
-import { parseFlags } from "./flags.js";
+import { flag, optionRows, parseFlags } from "../flags.js";
+
+const FLAGS = {
+  output: flag({
+    value: "FILE",
+    short: "o",
+    help: "where to write the merged report (required)",
+    schema: z.string().min(1).optional(),
+  }),
+  json: flag({
+    help: "print the merged report to stdout instead of the summary",
+    schema: z.boolean().default(false),
+  }),
+};
 
 const HELP = `rubric-gate merge-reports REPORT... -o FILE [--json]
 
@@ -16,8 +29,7 @@ every file. Every shard must be given exactly once, all from the same run; a mis
 mismatched shard is an error, never a merged report that passes with files left out.
 
 Options:
-  -o, --output FILE   where to write the merged report (required)
-  --json              print the merged report to stdout instead of the summary
+${optionRows(FLAGS)}
 
 Exit codes: 0 the merged gate passed; 1 it failed; 3 the judge could not be used on some file;
 2 usage error, or the reports cannot be merged.`;
@@ -27,12 +39,7 @@ export const mergeReportsCommand: Subcommand = {
   args: "REPORT... -o FILE [--json]",
   summary: "join the reports of grade --shard runs into one report; the gate is decided again",
   async run(argv, io) {
-    const flags = parseFlags(
-      "merge-reports",
-      argv,
-      { output: { type: "string", short: "o" }, json: { type: "boolean" } },
-      z.object({ output: z.string().min(1).optional(), json: z.boolean().default(false) }),
-    );
+    const flags = parseFlags("merge-reports", argv, FLAGS);
     if (!flags.ok) {
       io.stderr(`rubric-gate: ${flags.message}`);
       return 2;

@@ -1,11 +1,10 @@
 import { relative, resolve } from "node:path";
-import { z } from "zod";
 import { createWorkspaceSource } from "../../fs/workspace.js";
 import { readArtifact } from "../../engine/artifact.js";
 import { systemClock } from "../../providers/retry.js";
 import { RENDER_FORMATS } from "../../render/types.js";
 import type { Subcommand } from "../command.js";
-import { parseFlags } from "./flags.js";
+import { optionRows, parseFlags } from "../flags.js";
 
 const HELP = `rubric-gate render FILE
 
@@ -14,6 +13,9 @@ Prints the text the judge grades for FILE: the rendering of a generated artifact
   .map((f) => `.${f}`)
   .join(", ")}, pictures), every piece under its address (Sheet!B7, slide 3,
 paragraph 12, cell 4), or the file itself when it is text. No model is called.
+
+Options:
+${optionRows({})}
 
 Exit codes: 0 printed; 1 the file cannot be rendered (the reason is printed: grading would skip it);
 2 usage error, or the file cannot be read.`;
@@ -24,7 +26,7 @@ export const renderCommand: Subcommand = {
   summary:
     "print the text the judge grades for a file (the rendering of .xlsx, .docx, .pptx, .pdf, .ipynb, pictures)",
   async run(argv, io) {
-    const flags = parseFlags("render", argv, {}, z.object({}));
+    const flags = parseFlags("render", argv, {});
     if (!flags.ok) {
       io.stderr(`rubric-gate: ${flags.message}`);
       return 2;

@@ -3,7 +3,16 @@ import { resolve } from "node:path";
 import { z } from "zod";
 import { viewOf } from "../../view/view.js";
 import type { Subcommand } from "../command.js";
-import { parseFlags } from "./flags.js";
+import { flag, optionRows, parseFlags } from "../flags.js";
+
+const FLAGS = {
+  output: flag({
+    value: "FILE",
+    short: "o",
+    help: "where to write the page (default: REPORT with .html for .json; - for stdout)",
+    schema: z.string().min(1).optional(),
+  }),
+};
 
 const HELP = `rubric-gate view REPORT.json [-o FILE.html]
 
@@ -14,7 +23,7 @@ explanation, the diff between iterations, filters by result. A calibration repor
 opens from a downloaded artifact on a machine with no internet.
 
 Options:
-  -o, --output FILE   where to write the page (default: REPORT with .html for .json; - for stdout)
+${optionRows(FLAGS)}
 
 Exit codes: 0 written; 2 usage error, or REPORT cannot be read or is not a rubric-gate report.`;
 
@@ -30,12 +39,7 @@ export const viewCommand: Subcommand = {
   args: "REPORT.json [-o FILE.html]",
   summary: "write a self-contained HTML page for a grade or calibrate report",
   async run(argv, io) {
-    const flags = parseFlags(
-      "view",
-      argv,
-      { output: { type: "string", short: "o" } },
-      z.object({ output: z.string().min(1).optional() }),
-    );
+    const flags = parseFlags("view", argv, FLAGS);
     if (!flags.ok) {
       io.stderr(`rubric-gate: ${flags.message}`);
       return 2;
