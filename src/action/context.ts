@@ -1,5 +1,6 @@
 import * as core from "@actions/core";
 import * as github from "@actions/github";
+import { readCommentEvent, type CommentEvent } from "../github/comment-command.js";
 import { parseEvent, type RunEvent } from "../github/event.js";
 import { createGitRemote } from "../github/git-data.js";
 import { createOctokit, gitHubApiFrom } from "../github/octokit.js";
@@ -27,9 +28,13 @@ export interface ActionContext {
 
 /**
  * Reads the inputs (masking every secret first), connects to GitHub and reads the event. An event the
- * Action does not grade comes back as `{ unsupported }` with the reason.
+ * Action does not grade comes back as `{ unsupported }` with the reason; a pull request comment as
+ * `{ comment }`, for `acceptComment` to decide (its pull request is read from the API).
  */
-export function connect(): ActionContext | { unsupported: string } {
+export function connect():
+  | ActionContext
+  | { unsupported: string }
+  | { comment: CommentEvent; connection: Omit<ActionContext, "event" | "headSha"> } {
   const inputs = readInputs((name) => core.getInput(name));
   for (const secret of [inputs["openai-api-key"], inputs["anthropic-api-key"], inputs["github-token"]]) {
     if (secret) core.setSecret(secret);
@@ -38,6 +43,18 @@ export function connect(): ActionContext | { unsupported: string } {
   if (!token) throw new Error('input "github-token" is empty: pass `github-token: ${{ github.token }}`');
   const octokit = createOctokit(token);
   const repo: RepoRef = github.context.repo;
+  const connection = {
+    inputs,
+    api: gitHubApiFrom(octokit),
+    git: createGitRemote(octokit, repo),
+    repo,
+    env: modelEnv(inputs),
+    workspaceRoot: process.env["GITHUB_WORKSPACE"] ?? process.cwd(),
+    runUrl: runUrl(),
+  };
+  if (github.context.eventName === "issue_comment") {
+    return { comment: readCommentEvent(github.context.payload), connection };
+  }
   const event = parseEvent({
     eventName: github.context.eventName,
     payload: github.context.payload,
@@ -45,17 +62,7 @@ export function connect(): ActionContext | { unsupported: string } {
     ref: github.context.ref,
   });
   if (event.kind === "unsupported") return { unsupported: event.reason };
-  return {
-    inputs,
-    api: gitHubApiFrom(octokit),
-    git: createGitRemote(octokit, repo),
-    repo,
-    event,
-    headSha: event.kind === "pull_request" ? event.headSha : event.sha,
-    env: modelEnv(inputs),
-    workspaceRoot: process.env["GITHUB_WORKSPACE"] ?? process.cwd(),
-    runUrl: runUrl(),
-  };
+  return { ...connection, event, headSha: event.kind === "pull_request" ? event.headSha : event.sha };
 }
 
 function runUrl(): string {

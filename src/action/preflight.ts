@@ -24,7 +24,8 @@ export function skipReason(
 
 /** Why a fork's pull request is not graded here; null when it is not a fork's, or may be graded. */
 export function forkSkipReason(event: RunEvent, inputs: Inputs): string | null {
-  if (event.kind === "pull_request" && event.isFork) {
+  // A command on a fork's pull request was written by a person with write access: it is graded, as data.
+  if (event.kind === "pull_request" && event.isFork && event.eventName !== "issue_comment") {
     if (inputs["fork-pull-requests"] !== "grade") {
       return (
         "This pull request comes from a fork, and `fork-pull-requests` is `skip`. To grade forks safely, run " +

@@ -1,6 +1,7 @@
 import * as core from "@actions/core";
 import { CheckRunGuard } from "./check-guard.js";
-import { connect } from "./context.js";
+import { acceptComment, type AcceptedCommand } from "./comment.js";
+import { connect, type ActionContext } from "./context.js";
 import { runCommand } from "./command.js";
 import { deliver } from "./deliver.js";
 import { grade } from "./grade.js";
@@ -17,19 +18,32 @@ import { chooseTarget } from "./target.js";
  */
 export async function run(): Promise<void> {
   const checks = new CheckRunGuard();
+  let command: AcceptedCommand | null = null;
   try {
     // One of the CLI's commands (`command:`): no event, no check run; its output and exit code.
-    const command = core.getInput("command").trim();
-    if (command) {
-      await runCommand(command);
+    const cliCommand = core.getInput("command").trim();
+    if (cliCommand) {
+      await runCommand(cliCommand);
       return;
     }
-    const ctx = connect();
-    if ("unsupported" in ctx) {
-      log.warning(ctx.unsupported);
+    const connected = connect();
+    if ("unsupported" in connected) {
+      log.warning(connected.unsupported);
       setOutputs("skipped", "neutral", null, null);
       return;
     }
+    let ctx: ActionContext;
+    if ("comment" in connected) {
+      // A pull request comment: only a command from a person with write access runs anything.
+      const accepted = await phase("command", () => acceptComment(connected.connection, connected.comment));
+      if ("ignored" in accepted) {
+        log.info(`Nothing to run: ${accepted.ignored}.`);
+        setOutputs("skipped", "neutral", null, null);
+        return;
+      }
+      command = accepted;
+      ctx = accepted.ctx;
+    } else ctx = connected;
     // A sharded run (SPEC §12): matrix jobs grade and write reports; the final job publishes.
     if (ctx.inputs.shard) {
       await phase("shard", () => gradeShard(ctx));
@@ -43,6 +57,7 @@ export async function run(): Promise<void> {
         detailsUrl: ctx.runUrl,
       }),
     );
+    if (command) await command.started(handle.kind === "check-run" ? handle.url : null);
     if (ctx.inputs["merge-reports"] !== "") {
       const failed = await phase("merging the shards' reports", () => publishMerged(ctx, checks, handle));
       if (failed !== null) log.failed(failed);
@@ -52,6 +67,7 @@ export async function run(): Promise<void> {
     if (skip) {
       await checks.complete(handle, (h) => publishSkip(ctx.api, h, skip));
       setOutputs("skipped", "neutral", null, null);
+      await command?.finished(false);
       return;
     }
     const target = await phase("files to grade", () => chooseTarget(ctx));
@@ -61,7 +77,9 @@ export async function run(): Promise<void> {
       publishResults(ctx, checks, handle, target, graded, delivery),
     );
     if (failure !== null) log.failed(failure);
+    await command?.finished(true);
   } catch (error) {
+    await command?.finished(false);
     const message = error instanceof Error ? error.message : String(error);
     // A required check must not hang in_progress: every open one is closed as a failure with the reason.
     await checks.failOpen(message, (closeError) => {

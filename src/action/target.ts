@@ -29,15 +29,19 @@ export interface Target {
 /** Chooses the files and the rubric source from the event, and plans the delivery of revisions. */
 export async function chooseTarget(ctx: ActionContext): Promise<Target> {
   const { inputs, event, api, repo, workspaceRoot } = ctx;
-  // A fork's pull request (SPEC §13): its files are read at the head through the API, as data;
-  // nothing of it is checked out, and no generated file of this job is its.
+  // A fork's pull request (SPEC §13), or any pull request a comment command grades: its files are read
+  // at the head through the API, as data; nothing of it is checked out, and no generated file of this
+  // job is its.
   const fork = isForkGrading(ctx);
-  const generatedGlobs = fork ? [] : pathGlobs(inputs);
-  if (fork && pathGlobs(inputs).length > 0) {
-    log.info("The `paths` input is ignored for a fork's pull request: only its changed files are graded.");
+  const throughApi = fork || event.eventName === "issue_comment";
+  const generatedGlobs = throughApi ? [] : pathGlobs(inputs);
+  if (throughApi && pathGlobs(inputs).length > 0) {
+    log.info(
+      `The \`paths\` input is ignored for ${fork ? "a fork's pull request" : "a comment command"}: only the pull request's changed files are graded.`,
+    );
   }
   const workspace: FileSource =
-    fork && event.kind === "pull_request"
+    throughApi && event.kind === "pull_request"
       ? memoize(createCommitSource(api, repo, event.headSha))
       : createWorkspaceSource(workspaceRoot, { include: generatedGlobs, links: "never" });
   const generated = generatedGlobs.length
@@ -58,7 +62,7 @@ export async function chooseTarget(ctx: ActionContext): Promise<Target> {
     });
     log.info(
       `Rubrics from the base commit ${event.baseSha}; ${changed.length} changed file(s), ${paths.length} to grade` +
-        (fork ? `, read at the fork's head ${event.headSha} through the API.` : "."),
+        (throughApi ? `, read at the ${fork ? "fork's " : ""}head ${event.headSha} through the API.` : "."),
     );
   } else {
     log.info(`Grading every file the rubrics match at ${event.sha}.`);
@@ -68,13 +72,16 @@ export async function chooseTarget(ctx: ActionContext): Promise<Target> {
   return { workspace, rubricSource, paths, changed, generated, plan };
 }
 
-/** Whether this run grades a fork's pull request (`fork-pull-requests: grade` under `pull_request_target`). */
+/**
+ * Whether this run grades a fork's pull request: `fork-pull-requests: grade` under `pull_request_target`,
+ * or a command a person with write access commented on it (`issue_comment`).
+ */
 export function isForkGrading({ event, inputs }: Pick<ActionContext, "event" | "inputs">): boolean {
   return (
     event.kind === "pull_request" &&
     event.isFork &&
-    event.eventName === "pull_request_target" &&
-    inputs["fork-pull-requests"] === "grade"
+    ((event.eventName === "pull_request_target" && inputs["fork-pull-requests"] === "grade") ||
+      event.eventName === "issue_comment")
   );
 }
 

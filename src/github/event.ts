@@ -93,7 +93,7 @@ export function parseEvent(context: EventContext): RunEvent {
   return {
     kind: "unsupported",
     eventName,
-    reason: `rubric-gate runs on pull_request, push, schedule and workflow_dispatch, not ${eventName}`,
+    reason: `rubric-gate runs on pull_request, pull_request_target, issue_comment (commands), push, schedule and workflow_dispatch, not ${eventName}`,
   };
 }
 

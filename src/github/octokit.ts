@@ -258,6 +258,33 @@ export function gitHubApiFrom(octokit: Octokit): GitHubApi {
       });
       return toReview(data);
     },
+    async getPullRequest(repo, pullNumber) {
+      const { data } = await octokit.rest.pulls.get({ ...repo, pull_number: pullNumber });
+      return {
+        number: data.number,
+        state: data.state,
+        head: { ref: data.head.ref, sha: data.head.sha, repoFullName: data.head.repo?.full_name ?? null },
+        base: { ref: data.base.ref, sha: data.base.sha, repoFullName: data.base.repo.full_name },
+      };
+    },
+    async getPermission(repo, username) {
+      try {
+        const { data } = await octokit.rest.repos.getCollaboratorPermissionLevel({ ...repo, username });
+        const level = data.permission;
+        return level === "admin" || level === "write" || level === "read" ? level : "none";
+      } catch (error) {
+        // Not a user GitHub knows here: no access, never an error that stops the check of who asked.
+        if (httpStatusOf(error) === 404) return "none";
+        throw error;
+      }
+    },
+    async addCommentReaction(repo, commentId, reaction) {
+      await octokit.rest.reactions.createForIssueComment({
+        ...repo,
+        comment_id: commentId,
+        content: reaction,
+      });
+    },
   };
 }
 

@@ -118,6 +118,24 @@ export interface DraftReviewComment {
   start_side?: "RIGHT";
 }
 
+/** A pull request as a comment command needs it: its head and base as they are now, and their repositories. */
+export interface PullRequestRefs {
+  number: number;
+  state: string;
+  head: {
+    ref: string;
+    sha: string;
+    /** `owner/name`; null when the fork was deleted. */ repoFullName: string | null;
+  };
+  base: { ref: string; sha: string; repoFullName: string };
+}
+
+/** A repository permission, as the collaborator permission endpoint names it (`none` for no access). */
+export type Permission = "admin" | "write" | "read" | "none";
+
+/** The reactions rubric-gate gives a command comment. */
+export type Reaction = "eyes" | "rocket" | "confused";
+
 export interface Review {
   id: number;
   body: string;
@@ -169,6 +187,12 @@ export interface GitHubApi {
     params: { commit_id: string; body: string; comments: DraftReviewComment[] },
   ): Promise<Review>;
   updateReview(repo: RepoRef, pullNumber: number, reviewId: number, body: string): Promise<Review>;
+  /** A pull request's head and base as they are now. */
+  getPullRequest(repo: RepoRef, pullNumber: number): Promise<PullRequestRefs>;
+  /** What `username` may do in the repository (the collaborator permission endpoint); `none` when unknown. */
+  getPermission(repo: RepoRef, username: string): Promise<Permission>;
+  /** Reacts to an issue or pull request comment. */
+  addCommentReaction(repo: RepoRef, commentId: number, reaction: Reaction): Promise<void>;
 }
 
 /** The HTTP status a failed `GitHubApi` call carries (Octokit's `RequestError`), or undefined. */

@@ -12,6 +12,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { GitDataError, openGitData, type GitData } from "./git-data.js";
 import { checkHandlers } from "./github/checks.js";
+import { accessHandlers } from "./github/access.js";
 import { gitHandlers } from "./github/git.js";
 import { runHandler, type Handlers } from "./github/http.js";
 import { issueHandlers } from "./github/issues.js";
@@ -57,6 +58,7 @@ export async function startGitHubServer(options: GitHubServerOptions): Promise<G
       Object.entries(options.contentsAt ?? {}).map(([sha, files]) => [sha, new Map(Object.entries(files))]),
     ),
     pulls: [],
+    reactions: [],
   };
   const gitData: GitData | undefined = options.gitDir === undefined ? undefined : openGitData(options.gitDir);
   const hooks: { operationId: string; action: () => void }[] = [];
@@ -128,6 +130,7 @@ export async function startGitHubServer(options: GitHubServerOptions): Promise<G
     ...issueHandlers(world, shaped),
     ...pullHandlers(world, shaped),
     ...gitHandlers(world, shaped),
+    ...accessHandlers(world, shaped),
   };
 
   function send(

@@ -33,6 +33,7 @@ export const IMPLEMENTED_OPERATIONS = [
   "pulls/create-review-comment",
   "pulls/delete-pending-review",
   "pulls/delete-review-comment",
+  "pulls/get",
   "pulls/get-review",
   "pulls/list",
   "pulls/list-comments-for-review",
@@ -42,5 +43,7 @@ export const IMPLEMENTED_OPERATIONS = [
   "pulls/update",
   "pulls/update-review",
   "pulls/update-review-comment",
+  "reactions/create-for-issue-comment",
+  "repos/get-collaborator-permission-level",
   "repos/get-content",
 ] as const;

@@ -217,6 +217,43 @@ export function pullHandlers(world: World, shapes: Shapes): Handlers {
       return { status: 204 };
     },
     // ---- pull requests created through the API ----
+    "pulls/get": (ctx) => {
+      const number = Number(ctx.params["pull_number"]);
+      const created = state.pulls.find((p) => p.number === number);
+      if (created !== undefined) return { status: 200, body: pullJson(created) };
+      if (!state.pullFiles.has(number)) return notFound;
+      // A seeded pull request, as it is now: its branches' heads in the repository move with pushes.
+      const refs = options.pullRefs?.[number] ?? {};
+      const headRef = refs.headRef ?? "feature";
+      const baseRef = refs.baseRef ?? "main";
+      const json = pullJson({
+        number,
+        title: `Pull request #${number}`,
+        body: null,
+        state: refs.state ?? "open",
+        head: headRef,
+        base: baseRef,
+        user: { login: "octocat", id: 583231, type: "User" },
+        created_at: now(),
+        updated_at: now(),
+        closed_at: null,
+      }) as Record<string, Record<string, unknown>>;
+      const baseRepo = json["base"]?.["repo"] as Record<string, unknown>;
+      const fork = refs.headRepo;
+      json["head"] = {
+        ...json["head"],
+        sha: gitData?.resolve(`refs/heads/${headRef}`) ?? headSha,
+        repo: fork
+          ? { ...baseRepo, full_name: fork, name: fork.split("/")[1], fork: true }
+          : { ...baseRepo, full_name: `${options.owner}/${options.repo}`, name: options.repo },
+      };
+      json["base"] = {
+        ...json["base"],
+        sha: gitData?.resolve(`refs/heads/${baseRef}`) ?? state.refs.get(baseRef) ?? headSha,
+        repo: { ...baseRepo, full_name: `${options.owner}/${options.repo}`, name: options.repo },
+      };
+      return { status: 200, body: json as Json };
+    },
     "pulls/list": (ctx) => {
       const wanted = typeof ctx.query["state"] === "string" ? ctx.query["state"] : "open";
       const head = typeof ctx.query["head"] === "string" ? ctx.query["head"] : undefined;

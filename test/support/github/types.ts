@@ -43,6 +43,24 @@ export interface GitHubServerOptions {
    * through the API take their head SHA from it.
    */
   gitDir?: string;
+  /**
+   * `pulls/get` of the seeded pull requests: their branches (default head `feature`, base `main`) and,
+   * for a fork, the head repository's `owner/name`. Their SHAs are the branches' heads in `gitDir`
+   * (live: a push moves them), else `headSha` and the base branch's ref.
+   */
+  pullRefs?: Record<
+    number,
+    { headRef?: string; baseRef?: string; headRepo?: string; state?: "open" | "closed" }
+  >;
+  /** Repository permission per login (`repos/get-collaborator-permission-level`); anyone else has `read`. */
+  permissions?: Record<string, "admin" | "maintain" | "write" | "triage" | "read" | "none">;
+}
+
+/** A reaction created through the API. */
+export interface StoredReaction {
+  commentId: number;
+  content: string;
+  user: Account;
 }
 
 /** A pull request created through the API (`pulls/create`). */
@@ -162,6 +180,7 @@ export interface GitHubState {
   contents: Map<string, string>;
   contentsAt: Map<string, Map<string, string>>;
   pulls: StoredPull[];
+  reactions: StoredReaction[];
 }
 
 export interface InjectedResponse {
