@@ -48,7 +48,8 @@ export async function acceptComment(
   const command = parseCommentCommand(comment.body);
   if (command === null) return { ignored: "the comment's first line is not a /rubric-gate command" };
 
-  const who = comment.author.login;
+  // GitHub logins are letters, digits and hyphens: anything else is dropped before it reaches a reply.
+  const who = comment.author.login.replace(/[^A-Za-z0-9-]/g, "");
   const permission = await api.getPermission(repo, who);
   const comments = () => api.listIssueComments(repo, comment.number);
   if (permission !== "admin" && permission !== "write") {
@@ -75,6 +76,16 @@ export async function acceptComment(
 
   // `issue_comment` carries no head: the pull request as it is now decides what is graded and where.
   const pull = await api.getPullRequest(repo, comment.number);
+  if (pull.state !== "open") {
+    // A closed pull request's branch is not revised (or graded) on request: said once, and why.
+    await api.createIssueComment(
+      repo,
+      comment.number,
+      `${marker}\n\`${commandText(command)}\` from @${who}: the pull request is ${pull.state}, so nothing was run. Reopen it to run commands.`,
+    );
+    await react("confused");
+    return { ignored: `pull request #${pull.number} is ${pull.state}` };
+  }
   const event: Extract<RunEvent, { kind: "pull_request" }> = {
     kind: "pull_request",
     eventName: "issue_comment",
@@ -101,11 +112,10 @@ export async function acceptComment(
     command,
     async started(checkUrl) {
       const where = checkUrl ? `[the check run](${checkUrl})` : `[the workflow run](${connection.runUrl})`;
-      const closed = pull.state === "open" ? "" : ` (the pull request is ${pull.state})`;
       await api.createIssueComment(
         repo,
         comment.number,
-        `${marker}\n\`${text}\` from @${who}: grading ${pull.head.sha.slice(0, 12)}${closed}; results in ${where}.`,
+        `${marker}\n\`${text}\` from @${who}: grading ${pull.head.sha.slice(0, 12)}; results in ${where}.`,
       );
     },
     finished: (ok) => react(ok ? "rocket" : "confused"),

@@ -68,7 +68,11 @@ interface World {
 
 /** main holds the rubric; branch `feature` (the pull request's head) adds a guide with a TODO. */
 async function world(
-  options: { permissions?: Record<string, "admin" | "write" | "read" | "triage">; fork?: string } = {},
+  options: {
+    permissions?: Record<string, "admin" | "write" | "read" | "triage">;
+    fork?: string;
+    closed?: boolean;
+  } = {},
   onWriter?: () => void,
 ): Promise<World> {
   fixture = createGitFixture({ "rubrics/guide.md": RUBRIC, "README.md": "# Widget\n" });
@@ -84,7 +88,12 @@ async function world(
     gitDir: fixture.bare,
     pullFiles: { [PR]: pullFiles },
     permissions: { maintainer: "write", ...options.permissions },
-    ...(options.fork ? { pullRefs: { [PR]: { headRepo: options.fork } } } : {}),
+    pullRefs: {
+      [PR]: {
+        ...(options.fork ? { headRepo: options.fork } : {}),
+        state: options.closed ? "closed" : "open",
+      },
+    },
   });
   models = await startModelServer(judgeAndWriter(onWriter));
   checkout = mkdtempSync(join(tmpdir(), "rg-comment-checkout-"));
@@ -272,6 +281,20 @@ describe("comments that run nothing", () => {
     },
     60_000,
   );
+
+  it("a closed pull request: nothing runs; the command is answered once, with why, and a confused reaction", async () => {
+    const w = await world({ closed: true });
+    const run = await runComment(w, commentPayload("/rubric-gate revise commit"));
+    expect(run.code).toBe(0);
+    expect(models!.requests).toHaveLength(0);
+    expect(github!.state.checkRuns).toHaveLength(0);
+    expect(fixture!.head("refs/heads/feature")).toBe(w.headSha);
+    expect(botReplies().map((c) => c.body.split("\n")[1])).toEqual([
+      "`/rubric-gate revise commit` from @maintainer: the pull request is closed, so nothing was run. Reopen it to run commands.",
+    ]);
+    expect(reactions()).toEqual(["eyes", "confused"]);
+    expectCleanProtocol();
+  }, 60_000);
 
   it("an edited command comment, or the same event delivered twice, does not run again", async () => {
     const w = await world();
