@@ -125,6 +125,20 @@ function wrap(text: string, width: number): string[] {
   return [...lines, line];
 }
 
+/** `--timeout` and `--json-mode`: how each model call of a command is made (calibrate, init). */
+export const MODEL_CALL_FLAGS = {
+  timeout: flag({
+    value: "SECONDS",
+    help: "per model call (default 120)",
+    schema: decimal(0.001, 86_400).default(120),
+  }),
+  "json-mode": flag({
+    value: "MODE",
+    help: "schema (default) or prompt",
+    schema: z.enum(["schema", "prompt"]).default("schema"),
+  }),
+};
+
 /** `--ROLE-effort` and `--ROLE-temperature`: the model options of the judge or the writer. */
 export function settingsFlags<R extends "judge" | "writer">(role: R) {
   const effort = flag({

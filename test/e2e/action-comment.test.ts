@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { runAction, webhookExample, type ActionRun } from "../support/action-runner.js";
+import { OWNER, REPO } from "../support/action-world.js";
 import { createGitFixture, type GitFixture } from "../support/git-repo.js";
 import {
   ACTIONS_BOT,
@@ -18,8 +19,6 @@ import {
 import { startModelServer, type ModelServer } from "../support/model-server.js";
 import { isJudgeRequest, scripted } from "../support/scripted.js";
 
-const OWNER = "Codertocat";
-const REPO = "Hello-World";
 const PR = 2;
 const COMMENT_ID = 424242;
 

@@ -187,6 +187,13 @@ describe("the provider string chooses the API", () => {
 
 describe("model settings on each wire format", () => {
   const settings = { reasoningEffort: "high", temperature: 0.2 } as const;
+  const anthropic = () =>
+    createAnthropicClient({
+      model: "claude-opus-4-5",
+      apiKey: "k",
+      baseURL: server.anthropicBaseURL,
+      retry: { clock: systemClock },
+    });
 
   it("Chat Completions: reasoning_effort and temperature; neither when unset", async () => {
     server.setHandler(() => ({ json: { summary: "ok" } }));
@@ -213,12 +220,7 @@ describe("model settings on each wire format", () => {
 
   it("Anthropic: output_config.effort and temperature", async () => {
     server.setHandler(() => ({ json: { summary: "ok" } }));
-    const c = createAnthropicClient({
-      model: "claude-opus-4-5",
-      apiKey: "k",
-      baseURL: server.anthropicBaseURL,
-      retry: { clock: systemClock },
-    });
+    const c = anthropic();
     await withSettings(c, settings).complete(request);
     await c.complete(request);
     const [set, unset] = server.requests;
@@ -228,12 +230,7 @@ describe("model settings on each wire format", () => {
   });
 
   it("Anthropic refuses what it does not take before any call, naming the value and the range", async () => {
-    const c = createAnthropicClient({
-      model: "claude-opus-4-5",
-      apiKey: "k",
-      baseURL: server.anthropicBaseURL,
-      retry: { clock: systemClock },
-    });
+    const c = anthropic();
     const minimal = await withSettings(c, { reasoningEffort: "minimal" })
       .complete(request)
       .catch((e: unknown) => e);

@@ -19,7 +19,7 @@ import type { CliIo } from "../io.js";
 import { renderProblems } from "../render.js";
 import type { Subcommand } from "../command.js";
 import { decimal, modelSpec, wholeNumber } from "../../util/string-schemas.js";
-import { flag, optionRows, parseFlags, settingsFlags } from "../flags.js";
+import { flag, MODEL_CALL_FLAGS, optionRows, parseFlags, settingsFlags } from "../flags.js";
 
 const FLAGS = {
   judge: flag({
@@ -55,16 +55,7 @@ const FLAGS = {
     help: "examples judged at once (default 4)",
     schema: wholeNumber(1, 64).default(4),
   }),
-  timeout: flag({
-    value: "SECONDS",
-    help: "per model call (default 120)",
-    schema: decimal(0.001, 86_400).default(120),
-  }),
-  "json-mode": flag({
-    value: "MODE",
-    help: "schema (default) or prompt",
-    schema: z.enum(["schema", "prompt"]).default("schema"),
-  }),
+  ...MODEL_CALL_FLAGS,
 };
 
 const HELP = `rubric-gate calibrate RUBRIC [options]

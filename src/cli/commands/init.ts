@@ -17,8 +17,8 @@ import { inlineText } from "../../util/redact.js";
 import type { CliIo } from "../io.js";
 import { renderProblems } from "../render.js";
 import type { Subcommand } from "../command.js";
-import { decimal, modelSpec } from "../../util/string-schemas.js";
-import { flag, optionRows, parseFlags, settingsFlags } from "../flags.js";
+import { modelSpec } from "../../util/string-schemas.js";
+import { flag, MODEL_CALL_FLAGS, optionRows, parseFlags, settingsFlags } from "../flags.js";
 import { renderFindings } from "./lint-rubric.js";
 
 const FLAGS = {
@@ -40,16 +40,7 @@ const FLAGS = {
   }),
   ...settingsFlags("writer"),
   judge: flag({ value: "PROVIDER:MODEL", help: "used when no writer is set", schema: modelSpec.optional() }),
-  timeout: flag({
-    value: "SECONDS",
-    help: "per model call (default 120)",
-    schema: decimal(0.001, 86_400).default(120),
-  }),
-  "json-mode": flag({
-    value: "MODE",
-    help: "schema (default) or prompt",
-    schema: z.enum(["schema", "prompt"]).default("schema"),
-  }),
+  ...MODEL_CALL_FLAGS,
 };
 
 const HELP = `rubric-gate init --from GOOD_FILE [--out RUBRIC] [options]
