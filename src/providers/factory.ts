@@ -140,6 +140,7 @@ export function createModelClient(spec: string, settings: ModelClientSettings): 
     return guarded({ ...client, id: spec.trim(), provider }, baseURL);
   }
   switch (provider) {
+    // openai-responses returned above; it is listed only so that every provider has a case.
     case "openai-responses":
     case "openai":
     case "openai-compatible": {
