@@ -1,6 +1,7 @@
 // The package as users get it: `npm pack`, the tarball installed globally into an empty prefix, and
 // the `rubric-gate` command run from a repository elsewhere on the disk — not from this clone.
 import { execFile } from "node:child_process";
+import { existsSync, readdirSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,6 +15,7 @@ const npm = process.platform === "win32" ? "npm.cmd" : "npm";
 
 let scratch: string;
 let bin: string;
+let prefix: string;
 let files: string[];
 let ws: Awaited<ReturnType<typeof makeWorkspace>>;
 
@@ -23,8 +25,8 @@ beforeAll(async () => {
   const [info] = JSON.parse(packed.stdout) as Array<{ filename: string; files: Array<{ path: string }> }>;
   if (!info) throw new Error("npm pack made no tarball");
   files = info.files.map((f) => f.path).sort();
-  const prefix = join(scratch, "prefix");
-  // The dependencies come from npm's cache, filled by `npm ci`.
+  prefix = join(scratch, "prefix");
+  // The bundle holds its dependencies: the install fetches nothing (and works offline).
   await run(
     npm,
     [
@@ -32,7 +34,7 @@ beforeAll(async () => {
       "--global",
       "--prefix",
       prefix,
-      "--prefer-offline",
+      "--offline",
       "--no-audit",
       "--no-fund",
       join(scratch, info.filename),
@@ -62,6 +64,14 @@ describe("the packed package", () => {
     expect(files.filter((f) => /^(src|test|bench|scripts|\.ci|\.github)\//.test(f))).toEqual([]);
     // The Action's bundle runs from the repository, not from npm.
     expect(files).not.toContain("dist/index.js");
+  });
+
+  it("installs no other package: everything it runs is in its bundle", () => {
+    expect(existsSync(join(prefix, "lib", "node_modules", "rubric-gate", "dist", "cli", "index.js"))).toBe(
+      true,
+    );
+    expect(existsSync(join(prefix, "lib", "node_modules", "rubric-gate", "node_modules"))).toBe(false);
+    expect(readdirSync(join(prefix, "lib", "node_modules"))).toEqual(["rubric-gate"]);
   });
 
   it("runs as `rubric-gate` from any directory: --version, check-rubrics, grade --dry-run", async () => {
