@@ -277,6 +277,7 @@ describe("comments that run nothing", () => {
         false,
       );
       expect(github!.state.reactions).toHaveLength(0);
+      expectCleanProtocol();
     },
     60_000,
   );
