@@ -1,9 +1,15 @@
-import { mkdir, open, stat } from "node:fs/promises";
+import { mkdir, open, stat, type FileHandle } from "node:fs/promises";
+import { setTimeout as delay } from "node:timers/promises";
 import { dirname } from "node:path";
 import type { JournalLine } from "../report/journal.js";
 
 /** Most bytes given to one write(2): whole lines only, so another appender's lines never land inside one. */
 const CHUNK_BYTES = 512 * 1024;
+
+/** How long a journal's end must hold still before a line it ends inside counts as cut off. */
+const SETTLE_MS = 100;
+/** How many times to wait for other runs' writes to end before leaving the end as it is. */
+const SETTLE_TRIES = 50;
 
 /** Makes the journal's folder, and fails now, before any model call, when the journal cannot be appended to (a directory, no permission). */
 export async function checkJournal(path: string): Promise<void> {
@@ -24,16 +30,11 @@ export async function appendJournal(path: string, lines: Iterable<JournalLine>):
   const handle = await open(path, "a+");
   let written = 0;
   try {
-    const { size } = await handle.stat();
     let pending: string[] = [];
     let pendingBytes = 0;
-    if (size > 0) {
-      const last = Buffer.alloc(1);
-      await handle.read(last, 0, 1, size - 1);
-      if (last[0] !== 0x0a) {
-        pending.push("\n");
-        pendingBytes = 1;
-      }
+    if (await endsInsideCutLine(handle)) {
+      pending.push("\n");
+      pendingBytes = 1;
     }
     const flush = async (): Promise<void> => {
       if (pending.length === 0) return;
@@ -59,4 +60,24 @@ export async function appendJournal(path: string, lines: Iterable<JournalLine>):
     await handle.close();
   }
   return written;
+}
+
+/**
+ * Whether the journal ends inside a line that no one will finish: a run killed mid-write. A file's size
+ * grows page by page while another run's write(2) is under way, so an end inside a line may be a live
+ * writer's: only an end that holds still for `SETTLE_MS` counts as cut off. While the end keeps moving,
+ * it is looked at again where it stops (at most `SETTLE_TRIES` times; then it is left as it is).
+ */
+async function endsInsideCutLine(handle: FileHandle): Promise<boolean> {
+  let { size } = await handle.stat();
+  for (let tries = 0; size > 0 && tries < SETTLE_TRIES; tries++) {
+    const last = Buffer.alloc(1);
+    await handle.read(last, 0, 1, size - 1);
+    if (last[0] === 0x0a) return false;
+    await delay(SETTLE_MS);
+    const now = (await handle.stat()).size;
+    if (now === size) return true;
+    size = now;
+  }
+  return false;
 }

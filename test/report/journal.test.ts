@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { appendFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
@@ -80,6 +80,22 @@ describe("appendJournal", () => {
     expect(
       lines.filter((l) => l.startsWith("{") && l.endsWith("}")).map((l) => JSON.parse(l) as JournalLine),
     ).toHaveLength(14);
+  });
+
+  it("a line another run is still writing is not taken for a cut one: no blank line, no broken line", async () => {
+    const path = await tempFile();
+    // Another run's write under way: the file ends inside its line, and the rest follows 20 ms later.
+    await writeFile(path, '{"journal_version":1,"path":"other"');
+    const finish = (async () => {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      await appendFile(path, "}\n");
+    })();
+    expect(await appendJournal(path, journalLines(sample))).toBe(7);
+    await finish;
+    const lines = (await readFile(path, "utf8")).trimEnd().split("\n");
+    expect(lines[0]).toBe('{"journal_version":1,"path":"other"}');
+    expect(lines).toHaveLength(8);
+    for (const line of lines) expect(() => JSON.parse(line) as unknown).not.toThrow();
   });
 
   it("keeps every line whole when several runs append at once", async () => {
