@@ -2,13 +2,12 @@ import Anthropic, { APIConnectionError, APIConnectionTimeoutError, APIError } fr
 import { findJsonObjects } from "./prompt-json.js";
 import type { BatchRun } from "./batch.js";
 import { anthropicBatches } from "./batch-backends.js";
-import { addUsage, checkTurns } from "./tool-loop.js";
+import { addUsage, namedErrors, NO_USAGE, runTurns } from "./tool-loop.js";
 import {
   classifyStatus,
   classifyOtherError,
   connectionMessage,
   DEFAULT_ATTEMPT_TIMEOUT_MS,
-  withRetries,
   type Failure,
   type RetryPolicy,
 } from "./retry.js";
@@ -61,73 +60,54 @@ export function createAnthropicClient(opts: AnthropicClientOptions): ModelClient
     : undefined;
 
   async function complete(request: StructuredRequest): Promise<ModelAnswer> {
-    const { clock } = opts.retry;
-    const started = clock.now();
-    let attempts = 0;
-    let prior: Usage = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0 };
-    try {
+    return namedErrors(id, async () => {
       // A setting Anthropic does not take fails here, before any call, named with the model.
       const params = buildParams(model, request);
       const messages = [...params.messages];
       // The same request the online call sends, as one entry of a batch (a tool loop stays online).
       if (batcher && !request.tools && request.batchKey !== undefined) {
         const { response, latencyMs } = batcher.request(params, request.batchKey, request.signal);
-        return toAnswer(response, request.schemaName, { latencyMs, attempts: 1 }, prior);
+        return toAnswer(response, request.schemaName, { latencyMs, attempts: 1 }, NO_USAGE);
       }
       // With tools, the model may call them before it calls the answer tool: each call's output goes
-      // back as a `tool_result`, until it answers (the tool runner ends the loop at its bounds).
-      for (let turn = 0; ; turn++) {
-        checkTurns(turn);
-        let turnAttempts = 0;
-        const message = await withRetries(
-          (n, signal) => {
-            turnAttempts = n;
-            return sdk.messages.create({ ...params, messages }, { signal });
-          },
-          classifyAnthropicError,
-          opts.retry,
-          request.signal,
-          timeoutMs,
-        );
-        attempts += turnAttempts;
-        const { tools } = request;
-        const uses = message.content.flatMap((block) => (block.type === "tool_use" ? [block] : []));
-        const calls = uses.filter((use) => use.name !== request.schemaName);
-        if (
-          !tools ||
-          calls.length === 0 ||
-          calls.length < uses.length ||
-          message.stop_reason !== "tool_use"
-        ) {
-          return toAnswer(message, request.schemaName, { latencyMs: clock.now() - started, attempts }, prior);
-        }
-        prior = addUsage(prior, toUsage(message.usage));
-        messages.push({
-          role: "assistant",
-          content: message.content.flatMap((block): Anthropic.Messages.ContentBlockParam[] =>
-            block.type === "tool_use"
-              ? [{ type: "tool_use", id: block.id, name: block.name, input: block.input }]
-              : block.type === "text" && block.text.trim() !== ""
-                ? [{ type: "text", text: block.text }]
-                : [],
-          ),
-        });
-        const results: Anthropic.Messages.ToolResultBlockParam[] = [];
-        for (const call of calls) {
-          results.push({
-            type: "tool_result",
-            tool_use_id: call.id,
-            content: await tools.run({ name: call.name, arguments: call.input }),
+      // back as a `tool_result`.
+      const { response, prior, attempts, latencyMs } = await runTurns<Message>({
+        request,
+        retry: opts.retry,
+        timeoutMs,
+        classify: classifyAnthropicError,
+        send: (signal) => sdk.messages.create({ ...params, messages }, { signal }),
+        calls: (message) => {
+          const uses = message.content.flatMap((block) => (block.type === "tool_use" ? [block] : []));
+          const calls = uses.filter((use) => use.name !== request.schemaName);
+          // A turn that also calls the answer tool, or did not stop to use tools, is the answer.
+          if (calls.length < uses.length || message.stop_reason !== "tool_use") return [];
+          return calls.map((use) => ({ id: use.id, name: use.name, arguments: use.input }));
+        },
+        answered: (message, outputs) => {
+          messages.push({
+            role: "assistant",
+            content: message.content.flatMap((block): Anthropic.Messages.ContentBlockParam[] =>
+              block.type === "tool_use"
+                ? [{ type: "tool_use", id: block.id, name: block.name, input: block.input }]
+                : block.type === "text" && block.text.trim() !== ""
+                  ? [{ type: "text", text: block.text }]
+                  : [],
+            ),
           });
-        }
-        messages.push({ role: "user", content: results });
-      }
-    } catch (error) {
-      if (error instanceof ModelError) {
-        throw new ModelError(error.kind, `${id}: ${error.message}`, error.status, { cause: error.cause });
-      }
-      throw error;
-    }
+          messages.push({
+            role: "user",
+            content: outputs.map(({ call, output }) => ({
+              type: "tool_result" as const,
+              tool_use_id: call.id,
+              content: output,
+            })),
+          });
+        },
+        usage: (message) => toUsage(message.usage),
+      });
+      return toAnswer(response, request.schemaName, { latencyMs, attempts }, prior);
+    });
   }
 
   return { id, provider: "anthropic", model, complete };

@@ -3,8 +3,8 @@ import type { BatchRun } from "./batch.js";
 import { openaiBatches } from "./batch-backends.js";
 import { classifyOpenAIError, openaiSdk } from "./openai.js";
 import { findJsonObjects } from "./prompt-json.js";
-import { addUsage, checkTurns, parseArguments } from "./tool-loop.js";
-import { DEFAULT_ATTEMPT_TIMEOUT_MS, withRetries, type RetryPolicy } from "./retry.js";
+import { addUsage, namedErrors, NO_USAGE, parseArguments, runTurns } from "./tool-loop.js";
+import { DEFAULT_ATTEMPT_TIMEOUT_MS, type RetryPolicy } from "./retry.js";
 import {
   ModelError,
   type ChatMessage,
@@ -54,55 +54,45 @@ export function createResponsesClient(opts: ResponsesClientOptions): ModelClient
 
   async function complete(request: StructuredRequest): Promise<ModelAnswer> {
     const params = buildParams(model, request);
-    const { clock } = opts.retry;
-    const started = clock.now();
-    let attempts = 0;
-    let prior: Usage = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0 };
     const input = [...(params.input as InputItem[])];
-    try {
+    return namedErrors(id, async () => {
       if (batcher && !request.tools && request.batchKey !== undefined) {
         const { response, latencyMs } = batcher.request(params, request.batchKey, request.signal);
-        return toAnswer(response, { latencyMs, attempts: 1 }, prior);
+        return toAnswer(response, { latencyMs, attempts: 1 }, NO_USAGE);
       }
-      for (let turn = 0; ; turn++) {
-        checkTurns(turn);
-        let turnAttempts = 0;
-        const response = await withRetries(
-          (n, signal) => {
-            turnAttempts = n;
-            return sdk.responses.create({ ...params, input }, { signal });
-          },
-          classifyOpenAIError,
-          opts.retry,
-          request.signal,
-          timeoutMs,
-        );
-        attempts += turnAttempts;
-        const { tools } = request;
-        const calls = tools
-          ? response.output.flatMap((item) => (item.type === "function_call" ? [item] : []))
-          : [];
-        if (!tools || calls.length === 0) {
-          return toAnswer(response, { latencyMs: clock.now() - started, attempts }, prior);
-        }
-        prior = addUsage(prior, toUsage(response.usage));
-        for (const call of calls) {
-          input.push({
-            type: "function_call",
-            call_id: call.call_id,
-            name: call.name,
-            arguments: call.arguments,
-          });
-          const output = await tools.run({ name: call.name, arguments: parseArguments(call.arguments) });
-          input.push({ type: "function_call_output", call_id: call.call_id, output });
-        }
-      }
-    } catch (error) {
-      if (error instanceof ModelError) {
-        throw new ModelError(error.kind, `${id}: ${error.message}`, error.status, { cause: error.cause });
-      }
-      throw error;
-    }
+      // With tools, each `function_call` goes back into the input with its `function_call_output`.
+      const { response, prior, attempts, latencyMs } = await runTurns<Response>({
+        request,
+        retry: opts.retry,
+        timeoutMs,
+        classify: classifyOpenAIError,
+        send: (signal) => sdk.responses.create({ ...params, input }, { signal }),
+        calls: (response) =>
+          response.output.flatMap((item) =>
+            item.type === "function_call"
+              ? [{ id: item.call_id, name: item.name, arguments: parseArguments(item.arguments) }]
+              : [],
+          ),
+        answered: (response, outputs) => {
+          for (const { call, output } of outputs) {
+            const made = response.output.find(
+              (item) => item.type === "function_call" && item.call_id === call.id,
+            );
+            if (made?.type === "function_call") {
+              input.push({
+                type: "function_call",
+                call_id: made.call_id,
+                name: made.name,
+                arguments: made.arguments,
+              });
+            }
+            input.push({ type: "function_call_output", call_id: call.id, output });
+          }
+        },
+        usage: (response) => toUsage(response.usage),
+      });
+      return toAnswer(response, { latencyMs, attempts }, prior);
+    });
   }
 
   return { id, provider: "openai-responses", model, complete };

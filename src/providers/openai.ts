@@ -2,13 +2,12 @@ import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError } from 
 import { findJsonObjects, systemWithJsonSchema } from "./prompt-json.js";
 import type { BatchRun } from "./batch.js";
 import { openaiBatches } from "./batch-backends.js";
-import { addUsage, checkTurns, parseArguments } from "./tool-loop.js";
+import { addUsage, namedErrors, NO_USAGE, parseArguments, runTurns } from "./tool-loop.js";
 import {
   classifyStatus,
   classifyOtherError,
   connectionMessage,
   DEFAULT_ATTEMPT_TIMEOUT_MS,
-  withRetries,
   type Failure,
   type RetryPolicy,
 } from "./retry.js";
@@ -86,58 +85,40 @@ export function createOpenAIClient(opts: OpenAIClientOptions): ModelClient {
 
   async function complete(request: StructuredRequest): Promise<ModelAnswer> {
     const params = buildParams(request);
-    const { clock } = opts.retry;
-    const started = clock.now();
-    let attempts = 0;
-    let prior: Usage = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0 };
     const messages = [...params.messages];
-    try {
+    return namedErrors(id, async () => {
       // The same request the online call sends, as one line of a batch (a tool loop stays online).
       if (batcher && !request.tools && request.batchKey !== undefined) {
         const { response, latencyMs } = batcher.request(params, request.batchKey, request.signal);
-        return toAnswer(response, { latencyMs, attempts: 1 }, prior);
+        return toAnswer(response, { latencyMs, attempts: 1 }, NO_USAGE);
       }
-      // With tools, the model may call them first: each call's output goes back as a `tool` message,
-      // until it answers (the tool runner ends the loop at its bounds).
-      for (let turn = 0; ; turn++) {
-        checkTurns(turn);
-        let turnAttempts = 0;
-        const completion = await withRetries(
-          (n, signal) => {
-            turnAttempts = n;
-            return sdk.chat.completions.create({ ...params, messages }, { signal });
-          },
-          classifyOpenAIError,
-          opts.retry,
-          request.signal,
-          timeoutMs,
-        );
-        attempts += turnAttempts;
-        const message = completion.choices[0]?.message;
-        const { tools } = request;
-        const calls = tools ? (message?.tool_calls ?? []) : [];
-        if (!tools || calls.length === 0) {
-          return toAnswer(completion, { latencyMs: clock.now() - started, attempts }, prior);
-        }
-        prior = addUsage(prior, toUsage(completion.usage));
-        messages.push({ role: "assistant", content: message?.content ?? null, tool_calls: calls });
-        for (const call of calls) {
-          const output =
+      // With tools, the model may call them first: each call's output goes back as a `tool` message.
+      const { response, prior, attempts, latencyMs } = await runTurns<ChatCompletion>({
+        request,
+        retry: opts.retry,
+        timeoutMs,
+        classify: classifyOpenAIError,
+        send: (signal) => sdk.chat.completions.create({ ...params, messages }, { signal }),
+        calls: (completion) =>
+          (completion.choices[0]?.message.tool_calls ?? []).map((call) =>
             call.type === "function"
-              ? await tools.run({
-                  name: call.function.name,
-                  arguments: parseArguments(call.function.arguments),
-                })
-              : `unknown tool type ${call.type}`;
-          messages.push({ role: "tool", tool_call_id: call.id, content: output });
-        }
-      }
-    } catch (error) {
-      if (error instanceof ModelError) {
-        throw new ModelError(error.kind, `${id}: ${error.message}`, error.status, { cause: error.cause });
-      }
-      throw error;
-    }
+              ? { id: call.id, name: call.function.name, arguments: parseArguments(call.function.arguments) }
+              : { id: call.id, name: call.custom.name, arguments: call.custom.input },
+          ),
+        answered: (completion, outputs) => {
+          const message = completion.choices[0]?.message;
+          messages.push({
+            role: "assistant",
+            content: message?.content ?? null,
+            tool_calls: message?.tool_calls,
+          });
+          for (const { call, output } of outputs)
+            messages.push({ role: "tool", tool_call_id: call.id, content: output });
+        },
+        usage: (completion) => toUsage(completion.usage),
+      });
+      return toAnswer(response, { latencyMs, attempts }, prior);
+    });
   }
 
   function buildParams(request: StructuredRequest): ChatParams {
