@@ -48,8 +48,9 @@ export async function acceptComment(
   const command = parseCommentCommand(comment.body);
   if (command === null) return { ignored: "the comment's first line is not a /rubric-gate command" };
 
-  // GitHub logins are letters, digits and hyphens: anything else is dropped before it reaches a reply.
-  const who = comment.author.login.replace(/[^A-Za-z0-9-]/g, "");
+  // GitHub logins are letters, digits and hyphens: any other author is no one whose access can be read.
+  const who = comment.author.login;
+  if (!/^[A-Za-z0-9-]{1,39}$/.test(who)) return { ignored: "the comment's author has no GitHub login" };
   const permission = await api.getPermission(repo, who);
   const comments = () => api.listIssueComments(repo, comment.number);
   if (permission !== "admin" && permission !== "write") {

@@ -265,6 +265,8 @@ describe("comments that run nothing", () => {
     ["quotes it", "> /rubric-gate revise commit", "maintainer", "User"],
     ["adds words to it", "/rubric-gate revise commit now please", "maintainer", "User"],
     ["is a bot's", "/rubric-gate revise commit", "some-app[bot]", "Bot"],
+    // Never read as another login's access (ev.il is not evil).
+    ["comes from a login GitHub does not give", "/rubric-gate revise commit", "ev.il", "User"],
   ])(
     "a comment that %s: nothing, not a word",
     async (_what, body, login, type) => {
