@@ -7,12 +7,9 @@ import {
 } from "../github/comment-command.js";
 import type { RunEvent } from "../github/event.js";
 import type { IssueComment, Reaction } from "../ports/github.js";
-import type { ActionContext } from "./context.js";
+import type { ActionContext, Connection } from "./context.js";
 import type { Inputs } from "./inputs.js";
 import { log } from "./log.js";
-
-/** The connection before the event is known: everything of `ActionContext` but what the event decides. */
-export type Connection = Omit<ActionContext, "event" | "headSha">;
 
 /** A command accepted: the run's context (the pull request as it is now) and how to answer the comment. */
 export interface AcceptedCommand {

@@ -26,15 +26,16 @@ export interface ActionContext {
   runUrl: string;
 }
 
+/** The connection before the event is known: everything of `ActionContext` but what the event decides. */
+export type Connection = Omit<ActionContext, "event" | "headSha">;
+
 /**
  * Reads the inputs (masking every secret first), connects to GitHub and reads the event. An event the
  * Action does not grade comes back as `{ unsupported }` with the reason; a pull request comment as
  * `{ comment }`, for `acceptComment` to decide (its pull request is read from the API).
  */
 export function connect():
-  | ActionContext
-  | { unsupported: string }
-  | { comment: CommentEvent; connection: Omit<ActionContext, "event" | "headSha"> } {
+  ActionContext | { unsupported: string } | { comment: CommentEvent; connection: Connection } {
   const inputs = readInputs((name) => core.getInput(name));
   for (const secret of [inputs["openai-api-key"], inputs["anthropic-api-key"], inputs["github-token"]]) {
     if (secret) core.setSecret(secret);
@@ -43,7 +44,7 @@ export function connect():
   if (!token) throw new Error('input "github-token" is empty: pass `github-token: ${{ github.token }}`');
   const octokit = createOctokit(token);
   const repo: RepoRef = github.context.repo;
-  const connection = {
+  const connection: Connection = {
     inputs,
     api: gitHubApiFrom(octokit),
     git: createGitRemote(octokit, repo),

@@ -197,15 +197,14 @@ export function parseCommand(
     );
   }
   if (command === "check-rubrics") {
+    // A flag of grade given here is named as such, not as an unknown flag with a near miss.
+    const ofGrade = rest
+      .map((arg) => /^--([\w-]+)/.exec(arg)?.[1] ?? "")
+      .find((name) => name in GRADE_FLAGS && !(name in CHECK_RUBRICS_FLAGS));
+    if (ofGrade !== undefined)
+      throw new UsageError(`check-rubrics: --${ofGrade} is a flag of grade, not of check-rubrics`);
     const parsed = parseFlags(command, rest, CHECK_RUBRICS_FLAGS, false);
-    if (!parsed.ok) {
-      const grades = /unknown flag --([\w-]+)/.exec(parsed.message)?.[1];
-      throw new UsageError(
-        grades !== undefined && grades in GRADE_FLAGS
-          ? `check-rubrics: --${grades} is a flag of grade, not of check-rubrics`
-          : parsed.message,
-      );
-    }
+    if (!parsed.ok) throw new UsageError(parsed.message);
     if (parsed.help) return { command: "help" };
     return { command, rubrics: parsed.values.rubrics, json: parsed.values.json };
   }

@@ -126,33 +126,24 @@ export function createModelClient(spec: string, settings: ModelClientSettings): 
   const problem = keyProblem(spec, env, settings.role);
   if (problem) throw new ModelError("auth", problem);
 
-  if (servedByResponses(provider, model)) {
-    const baseURL = read("OPENAI_BASE_URL");
-    const client = createResponsesClient({
-      model,
-      apiKey: read("OPENAI_API_KEY"),
-      baseURL,
-      timeoutMs,
-      retry: limited(baseURL),
-      ...(settings.batch ? { batch: settings.batch } : {}),
-    });
-    // The id stays as the user wrote it (`openai:o3-pro`): reports and caches name the model so.
-    return guarded({ ...client, id: spec.trim(), provider }, baseURL);
-  }
   switch (provider) {
-    // openai-responses returned above; it is listed only so that every provider has a case.
     case "openai-responses":
     case "openai":
     case "openai-compatible": {
       const baseURL = read("OPENAI_BASE_URL");
+      const common = { model, apiKey: read("OPENAI_API_KEY"), baseURL, timeoutMs, retry: limited(baseURL) };
+      if (servedByResponses(provider, model)) {
+        const client = createResponsesClient({
+          ...common,
+          ...(settings.batch ? { batch: settings.batch } : {}),
+        });
+        // The id stays as the user wrote it (`openai:o3-pro`): reports and caches name the model so.
+        return guarded({ ...client, id: spec.trim(), provider }, baseURL);
+      }
       const client = createOpenAIClient({
+        ...common,
         provider: provider === "openai-compatible" ? provider : "openai",
-        model,
-        apiKey: read("OPENAI_API_KEY"),
-        baseURL,
-        timeoutMs,
         jsonMode,
-        retry: limited(baseURL),
         // OpenAI-compatible servers have no batch API: their calls stay online.
         ...(settings.batch && provider === "openai" ? { batch: settings.batch } : {}),
       });

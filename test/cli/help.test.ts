@@ -80,4 +80,12 @@ describe("--help option rows", () => {
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toContain("grade: unknown flag --judge-efort; did you mean --judge-effort?");
   });
+
+  it("check-rubrics names a flag of grade as grade's, and a typo with the nearest of its own", async () => {
+    const ofGrade = await run(["check-rubrics", "--judge", "openai:gpt-4.1"]);
+    expect(ofGrade.code).toBe(2);
+    expect(ofGrade.stderr).toContain("check-rubrics: --judge is a flag of grade, not of check-rubrics");
+    const typo = await run(["check-rubrics", "--jsno"]);
+    expect(typo.stderr).toContain("check-rubrics: unknown flag --jsno; did you mean --json?");
+  });
 });
